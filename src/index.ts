@@ -1,0 +1,5 @@
+import { DurableObject } from "cloudflare:workers";
+export class MetricsStore extends DurableObject {
+  async ping() { return "pong"; }
+}
+export default { fetch: () => new Response("ok") } satisfies ExportedHandler;

@@ -1,0 +1,2 @@
+import { it, expect } from "vitest";
+it("node works", () => { expect(process.version.startsWith("v20")).toBe(true); });
