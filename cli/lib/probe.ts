@@ -1,0 +1,147 @@
+/**
+ * Probes an aggregated-API endpoint the way kube-apiserver does (reference/kubernetes-metrics-apis.md §1b, §1d):
+ * TLS ≥ 1.2 with SNI `<service>.<namespace>.svc`, the caBundle as the only trust root, the front-proxy client
+ * certificate, then `GET /apis/<group>/<version>` for each registered API with a 5 s budget.
+ */
+import { request as httpsRequest } from "node:https";
+import { checkServerIdentity, type PeerCertificate, type TLSSocket } from "node:tls";
+
+export interface ProbeTarget {
+  host: string;
+  port: number;
+  serverName: string;
+  ca: string;
+  cert?: string;
+  key?: string;
+  /** Verify chain + name (true) or only record what the server presented (false). */
+  verify: boolean;
+  timeoutMs: number;
+}
+
+export interface ProbeResult {
+  /** The TLS handshake completed from the client's side. */
+  handshake: boolean;
+  protocol?: string | null;
+  peer?: PeerCertificate;
+  /** Chain verification against `ca` only. */
+  authorized?: boolean;
+  authorizationError?: string;
+  /** An HTTP response arrived. */
+  status?: number;
+  contentType?: string;
+  body?: string;
+  error?: NodeJS.ErrnoException;
+  /** Milliseconds from connect to the complete response (or the failure). */
+  elapsedMs: number;
+}
+
+export function probe(t: ProbeTarget, path: string): Promise<ProbeResult> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const result: ProbeResult = { handshake: false, elapsedMs: 0 };
+    let done = false;
+    const finish = (patch: Partial<ProbeResult>) => {
+      if (done) return;
+      done = true;
+      Object.assign(result, patch, { elapsedMs: Math.round(performance.now() - started) });
+      resolve(result);
+    };
+    const req = httpsRequest({
+      host: t.host,
+      port: t.port,
+      path,
+      method: "GET",
+      servername: t.serverName,
+      ca: t.ca,
+      cert: t.cert,
+      key: t.key,
+      minVersion: "TLSv1.2",
+      rejectUnauthorized: t.verify,
+      // Verify against the SNI name, as Go does with tls.Config.ServerName.
+      checkServerIdentity: (_host, cert) => checkServerIdentity(t.serverName, cert),
+      agent: false,
+      headers: { accept: "application/json", "user-agent": "edge-metrics-adapter-check (like kube-aggregator)" },
+      timeout: t.timeoutMs,
+    });
+    req.on("socket", (s) => {
+      const sock = s as TLSSocket;
+      sock.on("secureConnect", () => {
+        result.handshake = true;
+        result.protocol = sock.getProtocol();
+        result.peer = sock.getPeerCertificate(true);
+        result.authorized = sock.authorized;
+        result.authorizationError = sock.authorizationError ? String(sock.authorizationError) : undefined;
+      });
+    });
+    req.on("timeout", () => {
+      req.destroy(Object.assign(new Error(`no response within ${t.timeoutMs} ms`), { code: "ETIMEDOUT" }));
+    });
+    req.on("error", (error: NodeJS.ErrnoException) => finish({ error }));
+    req.on("response", (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", (error: NodeJS.ErrnoException) => finish({ error }));
+      res.on("end", () =>
+        finish({ status: res.statusCode, contentType: String(res.headers["content-type"] ?? ""), body: Buffer.concat(chunks).toString("utf8") }),
+      );
+    });
+    req.end();
+  });
+}
+
+const ALERT = /alert|SSL|TLS|EPROTO|ECONNRESET|socket hang up|EPIPE/i;
+
+/** Describes a TLS-level failure in one phrase, e.g. `server rejected the client certificate (unknown ca)`. */
+export function describeTlsError(e: NodeJS.ErrnoException | undefined): string {
+  if (!e) return "unknown error";
+  const code = e.code ?? "";
+  const msg = `${code} ${e.message}`;
+  if (/CERTIFICATE_REQUIRED/i.test(msg)) return "server demanded a client certificate and none was sent (alert certificate required)";
+  if (/UNKNOWN_CA|unknown ca/i.test(msg)) return "server rejected the client certificate: not signed by a CA it trusts (alert unknown ca)";
+  if (/BAD_CERTIFICATE|bad certificate/i.test(msg)) return "server rejected the client certificate (alert bad certificate)";
+  if (/HANDSHAKE_FAILURE|handshake failure/i.test(msg)) return "server aborted the handshake (alert handshake failure)";
+  if (/UNRECOGNIZED_NAME|unrecognized name/i.test(msg)) return "server does not know the SNI name (alert unrecognized name)";
+  if (/PROTOCOL_VERSION|WRONG_VERSION|wrong version/i.test(msg)) return "no common TLS version (is it plain HTTP, or TLS < 1.2?)";
+  if (code === "ECONNREFUSED") return "connection refused (nothing listens there)";
+  if (code === "ETIMEDOUT") return e.message;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `DNS lookup failed (${code})`;
+  if (code === "ECONNRESET" || /socket hang up/.test(e.message)) return "connection closed by the server during or right after the handshake";
+  return msg.trim();
+}
+
+export function isTlsRefusal(e: NodeJS.ErrnoException | undefined): boolean {
+  return !!e && e.code !== "ECONNREFUSED" && e.code !== "ENOTFOUND" && e.code !== "EAI_AGAIN" && e.code !== "ETIMEDOUT" && ALERT.test(`${e.code ?? ""} ${e.message}`);
+}
+
+export function isLoopbackOrPrivate(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "");
+  return (
+    h === "localhost" ||
+    h === "::1" ||
+    /^127\./.test(h) ||
+    /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(h) ||
+    /\.(svc|local|internal|lan|cluster\.local)$/.test(h)
+  );
+}
+
+export function looksLikeCloudflare(host: string, peer?: PeerCertificate): boolean {
+  if (/\.workers\.dev$|\.pages\.dev$/i.test(host)) return true;
+  const issuer = peer?.issuer ? JSON.stringify(peer.issuer) : "";
+  return /Cloudflare|Google Trust Services|Let's Encrypt|SSL\.com/i.test(issuer);
+}
+
+/** Why a public (Cloudflare) hostname can never be the APIService backend, and what to do instead. */
+export function sniExplanation(host: string, serverName: string): string {
+  return [
+    `  Why: kube-apiserver always sends TLS SNI "${serverName}" (service.namespace.svc) to an aggregated API and`,
+    `  verifies the certificate against that name and the APIService caBundle. ${host} ${
+      looksLikeCloudflare(host) ? "is a Cloudflare hostname; Cloudflare's edge" : "looks like a public endpoint; an edge such as Cloudflare"
+    }`,
+    `  selects certificates by SNI among public hostnames and cannot serve a .svc name, so the handshake fails`,
+    `  before any HTTP (insecureSkipTLSVerify does not help). This SNI limitation means the Worker on Cloudflare`,
+    `  cannot be the APIService backend directly.`,
+    `  Fix: run the bridge (workerd with the .svc certificate and front-proxy mTLS) where kube-apiserver can reach it`,
+    `  and point it at this Worker:  npm run cli -- serve --mode bridge --upstream https://${host} --listen 0.0.0.0`,
+    `  then point the ExternalName Service at the bridge and run \`check\` against the bridge. See docs/topologies.md.`,
+  ].join("\n");
+}

@@ -1,0 +1,132 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { CliError, int, parse } from "./lib/args.js";
+import { wranglerCompat, writeWorkerdDir, type WorkerdOptions } from "./lib/workerd.js";
+
+export const help = `
+Usage: cli workerd-config --mode edge|bridge [options]
+
+Renders a workerd config (config.capnp + worker.js + tls/) into --out. Run it with
+\`node_modules/.bin/workerd serve <out>/config.capnp\`, or use \`cli serve\` which also builds and starts it.
+
+  edge    aggregator socket (HTTPS, client certs from the front-proxy CA only, read/discovery only)
+          + public socket (writes; reads with Authorization: Bearer <READ_TOKEN>)
+          + SQLite Durable Objects on local disk (--state; keep it across restarts)
+  bridge  aggregator socket only; reads are forwarded to --upstream (the Worker on Cloudflare) with the read token;
+          discovery answers from the last good copy while the upstream is down
+
+Options:
+  --mode edge|bridge         required
+  --out DIR                  output directory (default: .edge-metrics/<mode>)
+  --bundle FILE              built bundle (default: dist/index.js; build with \`npm run build\`)
+  --listen ADDR              interface for both sockets (default: 127.0.0.1; use 0.0.0.0 to serve a cluster)
+  --aggregator-port N        (default: 8443)
+  --public-port N            edge public socket, 0 = none (default: 8080)
+  --pki DIR                  where \`cli pki\` wrote server.crt/.key and front-proxy-ca.crt (default: pki)
+  --cert FILE --key FILE     serving certificate/key (default: <pki>/server.crt, <pki>/server.key)
+  --front-proxy-ca FILE      the only CA whose client certificates are accepted (default: <pki>/front-proxy-ca.crt)
+  --public-cert FILE --public-key FILE   serve the public socket over HTTPS with this keypair (default: plain HTTP)
+  --state DIR                edge: Durable Object storage directory (default: <out>/state)
+  --unique-key KEY           edge: DO namespace uniqueKey (default: edge-metrics-adapter-MetricsStore, the same
+                             name wrangler dev uses, so its state directory can be copied in). Never change it.
+  --read-token T             READ_TOKEN written into the config (default: read from env var --read-token-env at start)
+  --read-token-env NAME      (default: READ_TOKEN)
+  --upstream URL             bridge: base URL of the Worker (e.g. https://edge-metrics-adapter.<acct>.workers.dev)
+  --upstream-timeout-ms N    bridge: per-request upstream timeout (default: 2000)
+  --upstream-ca FILE         bridge: extra CA for the upstream (public CAs are always trusted)
+  --compatibility-date D     (default: from wrangler.toml)
+  --default-ttl-seconds N    (default: 300)
+`;
+
+export const optionSpec = {
+  mode: { type: "string" },
+  out: { type: "string" },
+  bundle: { type: "string" },
+  listen: { type: "string" },
+  "aggregator-port": { type: "string" },
+  "public-port": { type: "string" },
+  pki: { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
+  "front-proxy-ca": { type: "string" },
+  "public-cert": { type: "string" },
+  "public-key": { type: "string" },
+  state: { type: "string" },
+  "unique-key": { type: "string" },
+  "read-token": { type: "string" },
+  "read-token-env": { type: "string" },
+  upstream: { type: "string" },
+  "upstream-timeout-ms": { type: "string" },
+  "upstream-ca": { type: "string" },
+  "compatibility-date": { type: "string" },
+  "default-ttl-seconds": { type: "string" },
+} as const;
+
+export function optionsFrom(v: Partial<Record<keyof typeof optionSpec, string>>): WorkerdOptions {
+  const mode = v.mode;
+  if (mode !== "edge" && mode !== "bridge") throw new CliError("--mode must be edge or bridge", 2);
+  const out = resolve(v.out ?? join(".edge-metrics", mode));
+  const pki = resolve(v.pki ?? "pki");
+  const compat = wranglerCompat();
+  if (mode === "bridge") {
+    if (!v.upstream) throw new CliError("--mode bridge needs --upstream <URL of the Worker>", 2);
+    let u: URL;
+    try {
+      u = new URL(v.upstream);
+    } catch {
+      throw new CliError(`--upstream is not a URL: ${v.upstream}`, 2);
+    }
+    if (u.protocol !== "https:" && u.protocol !== "http:") throw new CliError("--upstream must be http(s)", 2);
+    if (u.protocol === "http:" && !["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)) {
+      process.stderr.write(`warning: --upstream ${v.upstream} is plain HTTP; the read token would cross the network in clear\n`);
+    }
+  }
+  const frontProxyCa = resolve(v["front-proxy-ca"] ?? join(pki, "front-proxy-ca.crt"));
+  if (!existsSync(frontProxyCa)) {
+    throw new CliError(
+      `front-proxy CA not found: ${frontProxyCa}\n` +
+        `  Give the cluster's front-proxy CA with --front-proxy-ca (kubeadm: /etc/kubernetes/pki/front-proxy-ca.crt;\n` +
+        `  kubectl -n kube-system get cm extension-apiserver-authentication -o jsonpath='{.data.requestheader-client-ca-file}'),\n` +
+        `  or run \`cli pki --front-proxy-ca FILE\` / \`cli pki --dev-front-proxy\`.`,
+    );
+  }
+  if (!!v["public-cert"] !== !!v["public-key"]) throw new CliError("--public-cert and --public-key go together", 2);
+  const timeout = v["upstream-timeout-ms"] ? Number(v["upstream-timeout-ms"]) : 2000;
+  if (!Number.isInteger(timeout) || timeout <= 0 || timeout > 4500) throw new CliError("--upstream-timeout-ms must be 1..4500 (discovery must answer within 5 s)", 2);
+  return {
+    mode,
+    outDir: out,
+    bundle: resolve(v.bundle ?? "dist/index.js"),
+    listen: v.listen ?? "127.0.0.1",
+    aggregatorPort: int(v["aggregator-port"], 8443, "aggregator-port"),
+    publicPort: mode === "edge" ? int(v["public-port"], 8080, "public-port") : 0,
+    serverCert: resolve(v.cert ?? join(pki, "server.crt")),
+    serverKey: resolve(v.key ?? join(pki, "server.key")),
+    frontProxyCa,
+    publicCert: v["public-cert"] ? resolve(v["public-cert"]) : undefined,
+    publicKey: v["public-key"] ? resolve(v["public-key"]) : undefined,
+    stateDir: resolve(v.state ?? join(out, "state")),
+    uniqueKey: v["unique-key"] ?? "edge-metrics-adapter-MetricsStore",
+    compatibilityDate: v["compatibility-date"] ?? compat.date,
+    compatibilityFlags: compat.flags,
+    defaultTtlSeconds: v["default-ttl-seconds"] ?? "300",
+    readToken: v["read-token"],
+    readTokenEnv: v["read-token-env"] ?? "READ_TOKEN",
+    upstream: v.upstream?.replace(/\/+$/, ""),
+    upstreamTimeoutMs: timeout,
+    upstreamCa: v["upstream-ca"] ? resolve(v["upstream-ca"]) : undefined,
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const a = parse(argv, optionSpec, help);
+  if (!a) return 0;
+  const o = optionsFrom(a.values as Partial<Record<keyof typeof optionSpec, string>>);
+  try {
+    const path = writeWorkerdDir(o);
+    process.stdout.write(`${path}\n`);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  return 0;
+}

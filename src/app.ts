@@ -1,0 +1,50 @@
+/**
+ * The root Hono app: per-request context (config, store, clock), the access policy, the sub-apps, and the
+ * one error handler. What differs between Cloudflare, wrangler dev and self-hosted workerd is injected here
+ * (the store factory and the clock) or read from configuration; nothing below branches on the runtime.
+ */
+import { Hono } from "hono";
+import { readConfig } from "./config";
+import { systemClock, type Clock } from "./domain/clock";
+import type { Env } from "./env";
+import { accessPolicy } from "./http/access";
+import type { AppEnv } from "./http/app-env";
+import { onError, onNotFound, statusResponse } from "./http/errors";
+import { customMetricsApp, externalMetricsApp } from "./http/read";
+import { externalWriteApp, objectWriteApp } from "./http/write";
+import { encodeCustomMetricsAPIGroup } from "./k8s/custom-metrics";
+import { DurableObjectMetricStore } from "./store/durable-object-store";
+import type { MetricStore } from "./store/metric-store";
+
+export interface AppDeps {
+  store?: (env: Env) => MetricStore;
+  clock?: Clock;
+}
+
+export function createApp(deps: AppDeps = {}) {
+  const storeFor = deps.store ?? ((env: Env) => new DurableObjectMetricStore(env.METRICS));
+  const clock = deps.clock ?? systemClock;
+  const app = new Hono<AppEnv>();
+
+  app.onError(onError);
+  app.notFound(onNotFound);
+  app.use(async (c, next) => {
+    c.set("config", readConfig(c.env));
+    c.set("store", storeFor(c.env));
+    c.set("now", clock());
+    await next();
+  });
+  app.use(accessPolicy());
+
+  for (const path of ["/healthz", "/readyz", "/livez"]) app.get(path, (c) => c.text("ok"));
+  // The aggregator serves /apis itself; a 404 here (never a 503) makes it fall back to legacy discovery
+  // (kube-aggregator handler_discovery.go fetchFreshDiscoveryForService).
+  app.get("/apis", () => statusResponse("NotFound", "the server could not find the requested resource"));
+  app.get("/apis/custom.metrics.k8s.io", (c) => c.json(encodeCustomMetricsAPIGroup()));
+  app.route("/apis/custom.metrics.k8s.io/v1beta1", customMetricsApp("v1beta1"));
+  app.route("/apis/custom.metrics.k8s.io/v1beta2", customMetricsApp("v1beta2"));
+  app.route("/apis/external.metrics.k8s.io/v1beta1", externalMetricsApp());
+  app.route("/write-metrics", objectWriteApp());
+  app.route("/write-external-metrics", externalWriteApp());
+  return app;
+}

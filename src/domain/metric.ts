@@ -1,0 +1,80 @@
+/**
+ * The one internal metric model (v1beta2-shaped: a metric is a name plus labels, attached to a described
+ * object). The v1beta1/v1beta2/external wire shapes are produced from it by the pure encoders in k8s/.
+ *
+ * A *series* is what one write replaces:
+ * - object metric: (group-resource, namespace or "" for cluster scope, object name, metric name, metric labels)
+ * - external metric: (namespace, metric name, metric labels)
+ * Object labels (what `labelSelector` matches) belong to the described object, not to a series: a write
+ * that carries `objectLabels` replaces them, a write without them keeps the ones already stored.
+ */
+export type Labels = Readonly<Record<string, string>>;
+
+/** A reference to the described object, as the HPA names it. */
+export interface ObjectTarget {
+  /** `pods`, `deployments.apps`, `namespaces`, `widgets.example.com` (GroupResource.name). */
+  readonly resource: string;
+  /** "" for cluster-scoped objects (nodes, namespaces, …). */
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface SampleCommon {
+  readonly metric: string;
+  /** Canonical quantity string (`1500m`), already validated. */
+  readonly value: string;
+  readonly labels: Labels;
+  /** When the value was produced (ms since epoch). */
+  readonly timestamp: number;
+  readonly windowSeconds: number | null;
+  /** Absolute expiry (ms since epoch): never served at or after this instant. */
+  readonly expiresAt: number;
+}
+
+export interface ObjectSample extends SampleCommon {
+  readonly target: ObjectTarget;
+  /** Replace the object's labels with these; null keeps the stored ones. */
+  readonly objectLabels: Labels | null;
+}
+
+export interface ExternalSample extends SampleCommon {
+  readonly namespace: string;
+}
+
+/** A stored, live object metric value. */
+export interface ObjectMetricValue {
+  readonly target: ObjectTarget;
+  readonly metric: string;
+  readonly labels: Labels;
+  readonly value: string;
+  readonly timestamp: number;
+  readonly windowSeconds: number | null;
+}
+
+export interface ExternalMetricValue {
+  readonly namespace: string;
+  readonly metric: string;
+  readonly labels: Labels;
+  readonly value: string;
+  readonly timestamp: number;
+  readonly windowSeconds: number | null;
+}
+
+/** One line of custom-metrics discovery: `pods/http_requests`, namespaced. */
+export interface CustomMetricInfo {
+  readonly resource: string;
+  readonly metric: string;
+  readonly namespaced: boolean;
+}
+
+/** Canonical, order-independent encoding of a label set; the identity of a series among its siblings. */
+export function canonicalLabels(labels: Labels): string {
+  const keys = Object.keys(labels).sort();
+  return JSON.stringify(keys.map((k) => [k, labels[k]]));
+}
+
+export function labelsFromCanonical(encoded: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of JSON.parse(encoded) as [string, string][]) out[k] = v;
+  return out;
+}

@@ -1,0 +1,46 @@
+/**
+ * Resolves the object a write or a read is about: normalises the resource, enforces the scope of built-in
+ * resources (a namespaced resource written without a namespace, or a cluster-scoped one with a namespace,
+ * is a 409: the aggregator marks the whole group Stale when `namespaced` disagrees within one parent
+ * resource), and validates names. Namespace-level metrics are metrics of the cluster-scoped Namespace
+ * object named after the namespace.
+ */
+import { conflict } from "./errors";
+import { NAMESPACES, parseGroupResource, type GroupResource } from "./group-resource";
+import type { ObjectTarget } from "./metric";
+import { check, namespaceProblem, objectNameProblem } from "./names";
+
+export interface ResolvedTarget {
+  readonly target: ObjectTarget;
+  readonly groupResource: GroupResource;
+}
+
+/** The namespace's own metrics (`/namespaces/{ns}/metrics/{metric}`). */
+export function namespaceTarget(namespace: string): ResolvedTarget {
+  check(namespaceProblem(namespace));
+  return { target: { resource: NAMESPACES.name, namespace: "", name: namespace }, groupResource: NAMESPACES };
+}
+
+/**
+ * `namespace` is "" on cluster-scoped paths. `name` may be "*" when `allowWildcard` (reads). Throws
+ * BadRequest for invalid names and Conflict for a scope that contradicts a built-in resource.
+ */
+export function resolveTarget(namespace: string, resource: string, name: string, allowWildcard = false): ResolvedTarget {
+  const groupResource = parseGroupResource(resource);
+  if (groupResource.name === NAMESPACES.name && namespace === "") {
+    return name === "*" && allowWildcard
+      ? { target: { resource: NAMESPACES.name, namespace: "", name }, groupResource }
+      : namespaceTarget(name);
+  }
+  if (namespace !== "") check(namespaceProblem(namespace));
+  if (!(allowWildcard && name === "*")) check(objectNameProblem(name));
+  if (groupResource.namespaced === false && namespace !== "") {
+    throw conflict(
+      `${groupResource.name} is cluster-scoped: address it without a namespace, as /${groupResource.name}/${name}/{metric}`,
+    );
+  }
+  if (groupResource.namespaced === true && namespace === "") {
+    throw conflict(`${groupResource.name} is namespaced: address it as /namespaces/{namespace}/${groupResource.name}/${name}/{metric}`);
+  }
+  return { target: { resource: groupResource.name, namespace, name }, groupResource };
+}

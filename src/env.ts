@@ -1,0 +1,28 @@
+/**
+ * The Worker's bindings and configuration, identical in the three ways to run the bundle:
+ * `wrangler dev`/Cloudflare (vars + secrets), and self-hosted workerd (bindings in the generated config).
+ * Values are strings because that is what every one of those sources can express.
+ */
+import type { MetricsStore } from "./store/metrics-object";
+
+export type Deployment = "dev" | "cloudflare" | "edge" | "bridge";
+
+export interface Env {
+  /** SQLite-backed Durable Object namespace that holds every metric (absent in the bridge). */
+  METRICS: DurableObjectNamespace<MetricsStore>;
+  /** Which way the bundle runs; decides whether the per-socket header below is trusted. Default "dev". */
+  DEPLOYMENT?: string;
+  /** Freshness applied to a value written without `ttlSeconds`. Default 300. */
+  DEFAULT_TTL_SECONDS?: string;
+  /** Bearer token that authorizes metric reads on the public side (Cloudflare, edge public socket). */
+  READ_TOKEN?: string;
+  /** Bridge only: base URL of the Worker on Cloudflare (or `wrangler dev`) that reads are forwarded to. */
+  UPSTREAM_URL?: string;
+}
+
+/**
+ * Header that workerd's `injectRequestHeaders` sets on every request of a socket (`aggregator` or `public`),
+ * removing whatever a client sent under that name. Trusted only when DEPLOYMENT is "edge" or "bridge";
+ * on Cloudflare anyone could send it, so it is ignored there.
+ */
+export const SOCKET_HEADER = "x-edge-metrics-socket";

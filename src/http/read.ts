@@ -1,0 +1,108 @@
+/**
+ * The read API kube-apiserver proxies to us: `custom.metrics.k8s.io` (one sub-app per version, mounted
+ * twice) and `external.metrics.k8s.io/v1beta1`. Paths are the ones custom-metrics-apiserver installs
+ * (pkg/apiserver/installer/cmhandlers.go): namespaced objects, root-scoped objects, and
+ * `/namespaces/{ns}/metrics/{metric}` for the namespace itself; `*` (or `%2A`) lists every object that
+ * matches `labelSelector`. An empty answer is a 404 Status in both groups (the HPA reports "no metrics
+ * returned" either way; a Status says why).
+ */
+import { Hono, type Context } from "hono";
+import { badRequest, notFound } from "../domain/errors";
+import { parseSelector, toLabelSelectorJSON, type LabelSelector } from "../domain/label-selector";
+import { namespaceTarget, resolveTarget, type ResolvedTarget } from "../domain/targets";
+import {
+  encodeCustomMetricsResourceList,
+  encodeMetricValueList,
+  type CustomMetricsVersion,
+  type LabelSelectorJSON,
+} from "../k8s/custom-metrics";
+import { encodeExternalMetricsResourceList, encodeExternalMetricValueList } from "../k8s/external-metrics";
+import {
+  metricNotFoundForMessage,
+  metricNotFoundForSelectorMessage,
+  metricNotFoundMessage,
+} from "../k8s/status";
+import type { AppEnv } from "./app-env";
+
+/** A query parameter, decoded as kube-apiserver re-encodes it (`+` is a space: `k+in+%28a%2Cb%29`). */
+function selectorParam(c: Context<AppEnv>, name: "labelSelector" | "metricLabelSelector"): { text: string; parsed: LabelSelector } {
+  const text = new URL(c.req.url).searchParams.get(name) ?? "";
+  try {
+    return { text, parsed: parseSelector(text) };
+  } catch (e) {
+    throw badRequest(`invalid ${name} ${JSON.stringify(text)}: ${(e as Error).message}`);
+  }
+}
+
+/** metav1.ParseToLabelSelector of the query's metric selector, as items carry it; null when none. */
+function itemSelector(parsed: LabelSelector): LabelSelectorJSON {
+  if (parsed.isEmpty()) return null;
+  try {
+    return toLabelSelectorJSON(parsed);
+  } catch {
+    return null; // gt/lt have no metav1.LabelSelector form; the item then carries no selector.
+  }
+}
+
+async function readObjectMetric(c: Context<AppEnv>, version: CustomMetricsVersion, resolved: ResolvedTarget, metric: string) {
+  const store = c.get("store");
+  const now = c.get("now");
+  const metricSelector = selectorParam(c, "metricLabelSelector");
+  const selectorJSON = itemSelector(metricSelector.parsed);
+  const { target, groupResource } = resolved;
+
+  if (target.name === "*") {
+    const labelSelector = selectorParam(c, "labelSelector");
+    const values = await store.listObjectMetrics(
+      { resource: target.resource, namespace: target.namespace, metric, labelSelector: labelSelector.text, metricLabelSelector: metricSelector.text },
+      now,
+    );
+    if (values.length === 0) throw notFound(metricNotFoundMessage(groupResource.name, metric));
+    return c.json(encodeMetricValueList(version, values, selectorJSON));
+  }
+  const value = await store.getObjectMetric(target, metric, metricSelector.text, now);
+  if (value === null) {
+    throw notFound(
+      metricSelector.parsed.isEmpty()
+        ? metricNotFoundForMessage(groupResource.name, metric, target.name)
+        : metricNotFoundForSelectorMessage(groupResource.name, metric, target.name, metricSelector.parsed.toString()),
+    );
+  }
+  return c.json(encodeMetricValueList(version, [value], selectorJSON));
+}
+
+export function customMetricsApp(version: CustomMetricsVersion) {
+  const app = new Hono<AppEnv>();
+  app.get("/", async (c) => c.json(encodeCustomMetricsResourceList(version, await c.get("store").listCustomMetricInfos(c.get("now")))));
+  app.get("/namespaces/:namespace/metrics/:metric", (c) =>
+    readObjectMetric(c, version, namespaceTarget(c.req.param("namespace")), c.req.param("metric")),
+  );
+  app.get("/namespaces/:namespace/:resource/:name/:metric", (c) => {
+    const { namespace, resource, name, metric } = c.req.param();
+    return readObjectMetric(c, version, resolveTarget(namespace, resource, name, true), metric);
+  });
+  app.get("/:resource/:name/:metric", (c) => {
+    const { resource, name, metric } = c.req.param();
+    return readObjectMetric(c, version, resolveTarget("", resource, name, true), metric);
+  });
+  return app;
+}
+
+export function externalMetricsApp() {
+  const app = new Hono<AppEnv>();
+  app.get("/", async (c) => c.json(encodeExternalMetricsResourceList(await c.get("store").listExternalMetricNames(c.get("now")))));
+  app.get("/namespaces/:namespace/:metric", async (c) => {
+    const { namespace, metric } = c.req.param();
+    // The external client sends the metric's selector as `labelSelector` (HPA: metric.selector).
+    const selector = selectorParam(c, "labelSelector");
+    const values = await c.get("store").listExternalMetrics({ namespace, metric, metricLabelSelector: selector.text }, c.get("now"));
+    if (values.length === 0) {
+      throw notFound(
+        `the server could not find the external metric ${metric} in namespace ${namespace}` +
+          (selector.parsed.isEmpty() ? "" : ` with selector ${selector.parsed.toString()}`),
+      );
+    }
+    return c.json(encodeExternalMetricValueList(values));
+  });
+  return app;
+}

@@ -1,0 +1,60 @@
+/**
+ * The storage port, in domain terms only (the "provider" seam of custom-metrics-apiserver
+ * pkg/provider/interfaces.go: get by name, list by selector, list metric infos, plus writes and deletes).
+ * Nothing that crosses it is a Request or a wire type. Misses are data (null / []); the HTTP layer decides
+ * that a miss is a 404. Selectors cross as their string form and are parsed where they are matched.
+ */
+import type {
+  CustomMetricInfo,
+  ExternalMetricValue,
+  ExternalSample,
+  Labels,
+  ObjectMetricValue,
+  ObjectSample,
+  ObjectTarget,
+} from "../domain/metric";
+
+export interface ObjectListQuery {
+  readonly resource: string;
+  readonly namespace: string;
+  readonly metric: string;
+  /** Matched against the objects' labels (`objectLabels`); "" selects everything. */
+  readonly labelSelector: string;
+  /** Matched against the series' metric labels; "" selects everything. */
+  readonly metricLabelSelector: string;
+}
+
+export interface ExternalListQuery {
+  readonly namespace: string;
+  readonly metric: string;
+  readonly metricLabelSelector: string;
+}
+
+export interface WriteBatch {
+  readonly objects: readonly ObjectSample[];
+  readonly externals: readonly ExternalSample[];
+}
+
+export interface MetricStore {
+  /**
+   * Stores every sample or none of those that could be refused for the caller's mistake (a scope conflict
+   * is checked for the whole batch before anything is written). Resolves only once the data is durable.
+   */
+  write(batch: WriteBatch, now: number): Promise<void>;
+  /** The live value of one object's metric; when several series match, the most recently produced. */
+  getObjectMetric(target: ObjectTarget, metric: string, metricLabelSelector: string, now: number): Promise<ObjectMetricValue | null>;
+  /** Live values of every matching object, each object at most once, sorted by object name. */
+  listObjectMetrics(query: ObjectListQuery, now: number): Promise<ObjectMetricValue[]>;
+  /** Every matching live external series. */
+  listExternalMetrics(query: ExternalListQuery, now: number): Promise<ExternalMetricValue[]>;
+  /** Custom metrics that have at least one live value. Never fans out to every partition. */
+  listCustomMetricInfos(now: number): Promise<CustomMetricInfo[]>;
+  /** External metric names that have at least one live value. */
+  listExternalMetricNames(now: number): Promise<string[]>;
+  /** Deletes one series (labels given) or every series of the object's metric (labels null). */
+  deleteObjectMetric(target: ObjectTarget, metric: string, labels: Labels | null, now: number): Promise<number>;
+  deleteExternalMetric(namespace: string, metric: string, labels: Labels | null, now: number): Promise<number>;
+  /** Deletes every custom metric of a namespace: its objects' and the namespace's own. */
+  deleteNamespaceCustomMetrics(namespace: string, now: number): Promise<number>;
+  deleteNamespaceExternalMetrics(namespace: string, now: number): Promise<number>;
+}

@@ -1,0 +1,438 @@
+/**
+ * The SQLite-backed Durable Object. One class plays two roles, chosen by the object's name
+ * (store/partition.ts): a *partition* (one namespace, or the cluster scope) holds series, object labels
+ * and external series; the *catalog* holds the discovery index and scope claims. Keeping one class keeps
+ * one binding, which is all a self-hosted workerd config has to declare.
+ *
+ * Thin by design: schema in the constructor, one synchronous transaction per command, an alarm that purges
+ * expired rows, and every read still filters on expiry (an alarm may run late; a value is never served at
+ * or after its expiry). Results cross RPC as plain data; expected refusals are values, not exceptions.
+ *
+ * Discovery without fan-out: after a write, a partition tells the catalog the latest expiry of each metric
+ * it holds, but only when that moves by more than a slack (10% of the TTL, at most 30 s), so a steady
+ * writer costs the catalog about one call per metric per slack period. The catalog's expiry is never later
+ * than the truth: a metric can drop out of discovery up to one slack before its last value expires, never
+ * after. Deletes and TTL reductions recompute the exact value.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { parseSelector, type LabelSelector } from "../domain/label-selector";
+import {
+  canonicalLabels,
+  labelsFromCanonical,
+  type CustomMetricInfo,
+  type ExternalMetricValue,
+  type ExternalSample,
+  type Labels,
+  type ObjectMetricValue,
+  type ObjectSample,
+  type ObjectTarget,
+} from "../domain/metric";
+import { systemClock, type Clock } from "../domain/clock";
+import { CATALOG_PARTITION } from "./partition";
+import type { ExternalListQuery, ObjectListQuery } from "./metric-store";
+
+/** `custom` identities are (resource, metric); `external` identities are (metric) with resource "". */
+export type MetricKind = "custom" | "external";
+
+export interface CatalogUpdate {
+  readonly kind: MetricKind;
+  readonly resource: string;
+  readonly metric: string;
+  readonly namespaced: boolean;
+  /** null removes the partition's entry. */
+  readonly expiresAt: number | null;
+  /** extend: keep the later of stored and given; set: replace (after deletes and TTL reductions). */
+  readonly mode: "extend" | "set";
+}
+
+export interface ScopeClaim {
+  readonly resource: string;
+  readonly namespaced: boolean;
+}
+
+const MAX_REPORT_SLACK_MS = 30_000;
+/** Alarms are rounded up to this grid so a stream of writes does not reschedule on every sample. */
+const ALARM_GRID_MS = 5_000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS series (
+  resource TEXT NOT NULL, namespace TEXT NOT NULL, metric TEXT NOT NULL, name TEXT NOT NULL, labels TEXT NOT NULL,
+  value TEXT NOT NULL, timestamp INTEGER NOT NULL, window INTEGER, expires_at INTEGER NOT NULL,
+  PRIMARY KEY (resource, namespace, metric, name, labels)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS series_by_expiry ON series (expires_at);
+CREATE TABLE IF NOT EXISTS objects (
+  resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, labels TEXT NOT NULL,
+  PRIMARY KEY (resource, namespace, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS external_series (
+  namespace TEXT NOT NULL, metric TEXT NOT NULL, labels TEXT NOT NULL,
+  value TEXT NOT NULL, timestamp INTEGER NOT NULL, window INTEGER, expires_at INTEGER NOT NULL,
+  PRIMARY KEY (namespace, metric, labels)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS external_by_expiry ON external_series (expires_at);
+CREATE TABLE IF NOT EXISTS catalog (
+  kind TEXT NOT NULL, resource TEXT NOT NULL, metric TEXT NOT NULL, partition TEXT NOT NULL,
+  namespaced INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, resource, metric, partition)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS catalog_by_expiry ON catalog (expires_at);
+CREATE TABLE IF NOT EXISTS scopes (resource TEXT PRIMARY KEY, namespaced INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
+type SeriesRow = { name: string; labels: string; value: string; timestamp: number; window: number | null; object_labels?: string | null };
+
+export class MetricsStore extends DurableObject<Env> {
+  /** Replaceable in tests (runInDurableObject) to drive expiry without sleeping. */
+  clock: Clock = systemClock;
+  readonly #sql: SqlStorage;
+  /** What this partition last told the catalog, per identity key; lost on eviction, which only re-reports. */
+  readonly #reported = new Map<string, number>();
+  #alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    ctx.blockConcurrencyWhile(async () => {
+      this.#sql.exec(SCHEMA);
+      this.#alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  // ---- partition role -------------------------------------------------------------------------------
+
+  /** Upserts samples in one transaction, then brings the catalog up to date. `partition` is this object's name. */
+  async write(partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[]): Promise<void> {
+    const updates = new Map<string, CatalogUpdate>();
+    const now = this.clock();
+    let earliest = Infinity;
+    this.ctx.storage.transactionSync(() => {
+      for (const s of objects) {
+        const { resource, namespace, name } = s.target;
+        const labels = canonicalLabels(s.labels);
+        const previous = this.#sql
+          .exec<{ expires_at: number }>(
+            "SELECT expires_at FROM series WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
+            resource, namespace, s.metric, name, labels,
+          )
+          .toArray()[0];
+        this.#sql.exec(
+          `INSERT INTO series (resource, namespace, metric, name, labels, value, timestamp, window, expires_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (resource, namespace, metric, name, labels) DO UPDATE SET
+             value = excluded.value, timestamp = excluded.timestamp, window = excluded.window, expires_at = excluded.expires_at`,
+          resource, namespace, s.metric, name, labels, s.value, s.timestamp, s.windowSeconds, s.expiresAt,
+        );
+        if (s.objectLabels !== null) {
+          this.#sql.exec(
+            `INSERT INTO objects (resource, namespace, name, labels) VALUES (?, ?, ?, ?)
+             ON CONFLICT (resource, namespace, name) DO UPDATE SET labels = excluded.labels`,
+            resource, namespace, name, JSON.stringify(s.objectLabels),
+          );
+        }
+        earliest = Math.min(earliest, s.expiresAt);
+        this.#noteExpiry(updates, "custom", resource, s.metric, namespace !== "" , s.expiresAt, previous?.expires_at, now);
+      }
+      for (const s of externals) {
+        const labels = canonicalLabels(s.labels);
+        const previous = this.#sql
+          .exec<{ expires_at: number }>(
+            "SELECT expires_at FROM external_series WHERE namespace = ? AND metric = ? AND labels = ?",
+            s.namespace, s.metric, labels,
+          )
+          .toArray()[0];
+        this.#sql.exec(
+          `INSERT INTO external_series (namespace, metric, labels, value, timestamp, window, expires_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (namespace, metric, labels) DO UPDATE SET
+             value = excluded.value, timestamp = excluded.timestamp, window = excluded.window, expires_at = excluded.expires_at`,
+          s.namespace, s.metric, labels, s.value, s.timestamp, s.windowSeconds, s.expiresAt,
+        );
+        earliest = Math.min(earliest, s.expiresAt);
+        this.#noteExpiry(updates, "external", "", s.metric, true, s.expiresAt, previous?.expires_at, now);
+      }
+    });
+    await this.#scheduleAlarm(earliest);
+    await this.#report(partition, [...updates.values()]);
+  }
+
+  /**
+   * Decides whether the catalog needs to hear about an identity. A write that shortens a series' expiry
+   * may lower the identity's maximum, so that case is recomputed exactly (`set`).
+   */
+  #noteExpiry(
+    updates: Map<string, CatalogUpdate>, kind: MetricKind, resource: string, metric: string, namespaced: boolean,
+    expiresAt: number, previousExpiresAt: number | undefined, now: number,
+  ): void {
+    const key = `${kind}\u0000${resource}\u0000${metric}`;
+    if (previousExpiresAt !== undefined && expiresAt < previousExpiresAt) {
+      const exact = this.#maxExpiry(kind, resource, metric);
+      updates.set(key, { kind, resource, metric, namespaced, expiresAt: exact, mode: "set" });
+      return;
+    }
+    const pending = updates.get(key);
+    if (pending) {
+      if (pending.mode === "extend" && pending.expiresAt !== null && expiresAt > pending.expiresAt) {
+        updates.set(key, { ...pending, expiresAt });
+      }
+      return;
+    }
+    const reported = this.#reported.get(key);
+    const slack = Math.min(MAX_REPORT_SLACK_MS, Math.max(0, expiresAt - now) / 10);
+    if (reported === undefined || expiresAt > reported + slack) {
+      updates.set(key, { kind, resource, metric, namespaced, expiresAt, mode: "extend" });
+    }
+  }
+
+  #maxExpiry(kind: MetricKind, resource: string, metric: string): number | null {
+    const row =
+      kind === "custom"
+        ? this.#sql.exec<{ m: number | null }>("SELECT MAX(expires_at) AS m FROM series WHERE resource = ? AND metric = ?", resource, metric).one()
+        : this.#sql.exec<{ m: number | null }>("SELECT MAX(expires_at) AS m FROM external_series WHERE metric = ?", metric).one();
+    return row.m;
+  }
+
+  async #report(partition: string, updates: CatalogUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    const catalog = this.env.METRICS.get(this.env.METRICS.idFromName(CATALOG_PARTITION));
+    await catalog.catalogReport(partition, updates);
+    for (const u of updates) {
+      const key = `${u.kind}\u0000${u.resource}\u0000${u.metric}`;
+      if (u.expiresAt === null) this.#reported.delete(key);
+      else this.#reported.set(key, u.mode === "set" ? u.expiresAt : Math.max(u.expiresAt, this.#reported.get(key) ?? 0));
+    }
+  }
+
+  getObjectMetric(target: ObjectTarget, metric: string, metricLabelSelector: string, now: number): ObjectMetricValue | null {
+    const rows = this.#sql
+      .exec<SeriesRow>(
+        `SELECT name, labels, value, timestamp, window FROM series
+         WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND expires_at > ?`,
+        target.resource, target.namespace, metric, target.name, now,
+      )
+      .toArray();
+    const picked = newestPerObject(rows, selectorOrNull(metricLabelSelector));
+    return picked.length ? toObjectValue(target.resource, target.namespace, metric, picked[0]) : null;
+  }
+
+  listObjectMetrics(query: ObjectListQuery, now: number): ObjectMetricValue[] {
+    const rows = this.#sql
+      .exec<SeriesRow>(
+        `SELECT s.name, s.labels, s.value, s.timestamp, s.window, o.labels AS object_labels
+         FROM series s LEFT JOIN objects o ON o.resource = s.resource AND o.namespace = s.namespace AND o.name = s.name
+         WHERE s.resource = ? AND s.namespace = ? AND s.metric = ? AND s.expires_at > ?
+         ORDER BY s.name`,
+        query.resource, query.namespace, query.metric, now,
+      )
+      .toArray();
+    const objectSelector = selectorOrNull(query.labelSelector);
+    const matching = objectSelector
+      ? rows.filter((r) => objectSelector.matches(r.object_labels ? (JSON.parse(r.object_labels) as Labels) : {}))
+      : rows;
+    return newestPerObject(matching, selectorOrNull(query.metricLabelSelector)).map((r) =>
+      toObjectValue(query.resource, query.namespace, query.metric, r),
+    );
+  }
+
+  listExternalMetrics(query: ExternalListQuery, now: number): ExternalMetricValue[] {
+    const selector = selectorOrNull(query.metricLabelSelector);
+    const out: ExternalMetricValue[] = [];
+    for (const r of this.#sql.exec<SeriesRow>(
+      `SELECT labels, value, timestamp, window FROM external_series
+       WHERE namespace = ? AND metric = ? AND expires_at > ? ORDER BY labels`,
+      query.namespace, query.metric, now,
+    )) {
+      const labels = labelsFromCanonical(r.labels);
+      if (selector && !selector.matches(labels)) continue;
+      out.push({ namespace: query.namespace, metric: query.metric, labels, value: r.value, timestamp: r.timestamp, windowSeconds: r.window });
+    }
+    return out;
+  }
+
+  /** Deletes series and returns how many; the catalog is corrected exactly for the metrics touched. */
+  async deleteSeries(partition: string, command: DeleteCommand): Promise<number> {
+    let deleted = 0;
+    const touched: { kind: MetricKind; resource: string; metric: string; namespaced: boolean }[] = [];
+    this.ctx.storage.transactionSync(() => {
+      if (command.kind === "object") {
+        const { resource, namespace, name } = command.target;
+        const labelClause = command.labels === null ? "" : " AND labels = ?";
+        const args: (string | number)[] = [resource, namespace, command.metric, name];
+        if (command.labels !== null) args.push(canonicalLabels(command.labels));
+        deleted = this.#sql.exec(`DELETE FROM series WHERE resource = ? AND namespace = ? AND metric = ? AND name = ?${labelClause}`, ...args).rowsWritten;
+        this.#dropOrphanObjects();
+        touched.push({ kind: "custom", resource, metric: command.metric, namespaced: namespace !== "" });
+      } else if (command.kind === "external") {
+        const labelClause = command.labels === null ? "" : " AND labels = ?";
+        const args: string[] = [command.namespace, command.metric];
+        if (command.labels !== null) args.push(canonicalLabels(command.labels));
+        deleted = this.#sql.exec(`DELETE FROM external_series WHERE namespace = ? AND metric = ?${labelClause}`, ...args).rowsWritten;
+        touched.push({ kind: "external", resource: "", metric: command.metric, namespaced: true });
+      } else if (command.kind === "namespace-objects") {
+        // This partition's own objects, or (in the cluster partition) the namespace object's metrics.
+        const where = command.namespaceObjectOnly ? "resource = 'namespaces' AND namespace = '' AND name = ?" : "namespace = ?";
+        const metrics = this.#sql.exec<{ resource: string; metric: string }>(`SELECT DISTINCT resource, metric FROM series WHERE ${where}`, command.namespace).toArray();
+        deleted = this.#sql.exec(`DELETE FROM series WHERE ${where}`, command.namespace).rowsWritten;
+        this.#dropOrphanObjects();
+        for (const m of metrics) touched.push({ kind: "custom", resource: m.resource, metric: m.metric, namespaced: !command.namespaceObjectOnly });
+      } else {
+        const metrics = this.#sql.exec<{ metric: string }>("SELECT DISTINCT metric FROM external_series WHERE namespace = ?", command.namespace).toArray();
+        deleted = this.#sql.exec("DELETE FROM external_series WHERE namespace = ?", command.namespace).rowsWritten;
+        for (const m of metrics) touched.push({ kind: "external", resource: "", metric: m.metric, namespaced: true });
+      }
+    });
+    await this.#report(
+      partition,
+      touched.map((t) => ({ ...t, expiresAt: this.#maxExpiry(t.kind, t.resource, t.metric), mode: "set" as const })),
+    );
+    return deleted;
+  }
+
+  #dropOrphanObjects(): void {
+    this.#sql.exec(
+      `DELETE FROM objects WHERE NOT EXISTS (
+         SELECT 1 FROM series s WHERE s.resource = objects.resource AND s.namespace = objects.namespace AND s.name = objects.name)`,
+    );
+  }
+
+  // ---- catalog role ---------------------------------------------------------------------------------
+
+  catalogReport(partition: string, updates: readonly CatalogUpdate[]): void {
+    let earliest = Infinity;
+    this.ctx.storage.transactionSync(() => {
+      for (const u of updates) {
+        if (u.expiresAt === null) {
+          this.#sql.exec("DELETE FROM catalog WHERE kind = ? AND resource = ? AND metric = ? AND partition = ?", u.kind, u.resource, u.metric, partition);
+          continue;
+        }
+        const onConflict = u.mode === "set" ? "excluded.expires_at" : "MAX(catalog.expires_at, excluded.expires_at)";
+        this.#sql.exec(
+          `INSERT INTO catalog (kind, resource, metric, partition, namespaced, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (kind, resource, metric, partition) DO UPDATE SET namespaced = excluded.namespaced, expires_at = ${onConflict}`,
+          u.kind, u.resource, u.metric, partition, u.namespaced ? 1 : 0, u.expiresAt,
+        );
+        earliest = Math.min(earliest, u.expiresAt);
+      }
+    });
+    void this.#scheduleAlarm(earliest);
+  }
+
+  catalogList(kind: MetricKind, now: number): CustomMetricInfo[] {
+    return this.#sql
+      .exec<{ resource: string; metric: string; namespaced: number }>(
+        "SELECT DISTINCT resource, metric, namespaced FROM catalog WHERE kind = ? AND expires_at > ? ORDER BY resource, metric",
+        kind, now,
+      )
+      .toArray()
+      .map((r) => ({ resource: r.resource, metric: r.metric, namespaced: r.namespaced === 1 }));
+  }
+
+  /**
+   * Records the scope of resources we only know by name, all or nothing. A resource cannot be both
+   * namespaced and cluster-scoped while it has live values: kube-aggregator's discovery conversion fails
+   * for the whole group when two entries of one parent resource disagree on `namespaced`
+   * (apiserver pkg/endpoints/installer.go ConvertGroupVersionIntoToDiscovery).
+   */
+  catalogClaimScopes(claims: readonly ScopeClaim[], now: number): { conflicts: { resource: string; namespaced: boolean }[] } {
+    const conflicts: { resource: string; namespaced: boolean }[] = [];
+    this.ctx.storage.transactionSync(() => {
+      const toWrite: ScopeClaim[] = [];
+      for (const claim of claims) {
+        const existing = this.#sql.exec<{ namespaced: number }>("SELECT namespaced FROM scopes WHERE resource = ?", claim.resource).toArray()[0];
+        if (existing === undefined) toWrite.push(claim);
+        else if ((existing.namespaced === 1) !== claim.namespaced) {
+          const live = this.#sql
+            .exec("SELECT 1 FROM catalog WHERE kind = 'custom' AND resource = ? AND expires_at > ? LIMIT 1", claim.resource, now)
+            .toArray().length > 0;
+          if (live) conflicts.push({ resource: claim.resource, namespaced: existing.namespaced === 1 });
+          else toWrite.push(claim);
+        }
+      }
+      if (conflicts.length === 0) {
+        for (const c of toWrite) {
+          this.#sql.exec(
+            "INSERT INTO scopes (resource, namespaced) VALUES (?, ?) ON CONFLICT (resource) DO UPDATE SET namespaced = excluded.namespaced",
+            c.resource, c.namespaced ? 1 : 0,
+          );
+        }
+      }
+    });
+    return { conflicts };
+  }
+
+  // ---- expiry ---------------------------------------------------------------------------------------
+
+  async #scheduleAlarm(earliestExpiry: number): Promise<void> {
+    if (!Number.isFinite(earliestExpiry)) return;
+    const at = Math.ceil(earliestExpiry / ALARM_GRID_MS) * ALARM_GRID_MS;
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    this.#alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Purges everything expired, then sleeps until the next expiry. */
+  async alarm(): Promise<void> {
+    const now = this.clock();
+    this.#alarmAt = null;
+    this.ctx.storage.transactionSync(() => {
+      this.#sql.exec("DELETE FROM series WHERE expires_at <= ?", now);
+      this.#dropOrphanObjects();
+      this.#sql.exec("DELETE FROM external_series WHERE expires_at <= ?", now);
+      this.#sql.exec("DELETE FROM catalog WHERE expires_at <= ?", now);
+      this.#sql.exec(
+        "DELETE FROM scopes WHERE NOT EXISTS (SELECT 1 FROM catalog c WHERE c.kind = 'custom' AND c.resource = scopes.resource)",
+      );
+    });
+    const next = this.#sql
+      .exec<{ m: number | null }>(
+        `SELECT MIN(m) AS m FROM (SELECT MIN(expires_at) AS m FROM series UNION ALL
+           SELECT MIN(expires_at) FROM external_series UNION ALL SELECT MIN(expires_at) FROM catalog)`,
+      )
+      .one().m;
+    if (next !== null) await this.#scheduleAlarm(Math.max(next, now + 1));
+  }
+}
+
+export type DeleteCommand =
+  | { kind: "object"; target: ObjectTarget; metric: string; labels: Labels | null }
+  | { kind: "external"; namespace: string; metric: string; labels: Labels | null }
+  | { kind: "namespace-objects"; namespace: string; namespaceObjectOnly: boolean }
+  | { kind: "namespace-external"; namespace: string };
+
+function selectorOrNull(selector: string): LabelSelector | null {
+  if (selector === "") return null;
+  const parsed = parseSelector(selector);
+  return parsed.isEmpty() ? null : parsed;
+}
+
+/**
+ * Keeps, per object, the most recently produced series that matches the metric selector, so an object is
+ * reported at most once (the HPA keys Pods metrics by describedObject.name and requires exactly one item
+ * for Object metrics). Ties go to the smallest canonical label set, for a stable answer.
+ * `rows` must be grouped by name (the SQL orders by name).
+ */
+function newestPerObject(rows: readonly SeriesRow[], selector: LabelSelector | null): SeriesRow[] {
+  const out: SeriesRow[] = [];
+  for (const row of rows) {
+    if (selector && !selector.matches(labelsFromCanonical(row.labels))) continue;
+    const last = out[out.length - 1];
+    if (last && last.name === row.name) {
+      if (row.timestamp > last.timestamp || (row.timestamp === last.timestamp && row.labels < last.labels)) out[out.length - 1] = row;
+    } else {
+      out.push(row);
+    }
+  }
+  return out;
+}
+
+function toObjectValue(resource: string, namespace: string, metric: string, row: SeriesRow): ObjectMetricValue {
+  return {
+    target: { resource, namespace, name: row.name },
+    metric,
+    labels: labelsFromCanonical(row.labels),
+    value: row.value,
+    timestamp: row.timestamp,
+    windowSeconds: row.window,
+  };
+}

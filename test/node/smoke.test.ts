@@ -1,2 +1,0 @@
-import { it, expect } from "vitest";
-it("node works", () => { expect(process.version.startsWith("v20")).toBe(true); });
