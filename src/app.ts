@@ -4,10 +4,10 @@
  * (the store factory and the clock) or read from configuration; nothing below branches on the runtime.
  */
 import { Hono } from "hono";
-import { readConfig } from "./config";
+import { readConfig, type Config } from "./config";
 import { systemClock, type Clock } from "./domain/clock";
 import type { Env } from "./env";
-import { accessPolicy } from "./http/access";
+import { authenticate, writeRateLimit } from "./http/auth";
 import type { AppEnv } from "./http/app-env";
 import { onError, onNotFound, statusResponse } from "./http/errors";
 import { customMetricsApp, externalMetricsApp } from "./http/read";
@@ -17,24 +17,27 @@ import { DurableObjectMetricStore } from "./store/durable-object-store";
 import type { MetricStore } from "./store/metric-store";
 
 export interface AppDeps {
-  store?: (env: Env) => MetricStore;
+  store?: (env: Env, config: Config) => MetricStore;
   clock?: Clock;
 }
 
 export function createApp(deps: AppDeps = {}) {
-  const storeFor = deps.store ?? ((env: Env) => new DurableObjectMetricStore(env.METRICS));
+  const storeFor = deps.store ?? ((env: Env, config: Config) => new DurableObjectMetricStore(env.METRICS, config.limits.maxSeriesPerNamespace));
   const clock = deps.clock ?? systemClock;
   const app = new Hono<AppEnv>();
 
   app.onError(onError);
   app.notFound(onNotFound);
   app.use(async (c, next) => {
-    c.set("config", readConfig(c.env));
-    c.set("store", storeFor(c.env));
+    const config = readConfig(c.env);
+    c.set("config", config);
+    c.set("store", storeFor(c.env, config));
     c.set("now", clock());
     await next();
   });
-  app.use(accessPolicy());
+  app.use(authenticate());
+  app.use("/write-metrics/*", writeRateLimit());
+  app.use("/write-external-metrics/*", writeRateLimit());
 
   for (const path of ["/healthz", "/readyz", "/livez"]) app.get(path, (c) => c.text("ok"));
   // The aggregator serves /apis itself; a 404 here (never a 503) makes it fall back to legacy discovery

@@ -18,6 +18,16 @@ export interface Env {
   READ_TOKEN?: string;
   /** Bridge only: base URL of the Worker on Cloudflare (or `wrangler dev`) that reads are forwarded to. */
   UPSTREAM_URL?: string;
+  /** JSON array of scoped tokens, stored as SHA-256 hashes (domain/tokens.ts). `npm run cli -- token create`. */
+  WRITE_TOKENS?: string;
+  /** Per-credential write rate, "requests/seconds". Default "3000/60". */
+  WRITE_RATE_LIMIT?: string;
+  /** Quota on stored series per namespace (object + external). Default 200000. */
+  MAX_SERIES_PER_NAMESPACE?: string;
+  /** Cloudflare mTLS for reads: the issuer SKI (hex) a client certificate must chain to. */
+  READ_MTLS_ISSUER_SKI?: string;
+  /** Cloudflare rate-limiting binding; absent on workerd, where an in-isolate token bucket does the job. */
+  WRITE_RATE_LIMITER?: { limit(options: { key: string }): Promise<{ success: boolean }> };
 }
 
 /**

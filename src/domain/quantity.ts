@@ -491,6 +491,19 @@ export function quantityValue(q: Quantity): bigint {
   return scaledValue(q, 0);
 }
 
+/**
+ * Quantity.AsInt64(): the integer value when apimachinery can produce it cheaply (int64Amount with a
+ * non-negative scale and no overflow), else undefined. Values upstream keeps in an inf.Dec
+ * (e.g. "9223372036854775807", "1000000000000000000") give undefined even though they fit int64.
+ */
+export function asInt64(q: Quantity): bigint | undefined {
+  if (q.backing !== "int64" || q.exponent < 0) return undefined;
+  if (q.exponent === 0 || q.unscaled === 0n) return q.unscaled;
+  if (q.exponent > 18) return undefined; // 10^19 overflows for any non-zero value
+  const v = q.unscaled * 10n ** BigInt(q.exponent);
+  return fitsInt64(v) ? v : undefined;
+}
+
 export function fitsInt64Range(x: bigint): boolean {
   return fitsInt64(x);
 }
@@ -517,7 +530,8 @@ function compareParts(au: bigint, ae: number, bu: bigint, be: number): -1 | 0 | 
     const y = abs(b.m) * 10n ** BigInt(bExp - lo);
     magCmp = x === y ? 0 : x < y ? -1 : 1;
   }
-  return (magCmp * as) as -1 | 0 | 1;
+  if (magCmp === 0) return 0;
+  return (magCmp === as ? 1 : -1);
 }
 
 /** Quantity.Cmp: exact numeric comparison (formats are ignored). */
@@ -532,6 +546,36 @@ export function compareQuantities(a: Quantity, b: Quantity): -1 | 0 | 1 {
 export function quantityToNumber(q: Quantity): number {
   if (q.unscaled === 0n) return 0;
   return Number(`${q.unscaled}e${q.exponent}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Constructors (no rounding, no cap, no cached string — exactly like their Go counterparts)
+
+function int64Backed(value: bigint, scale: number, format: QuantityFormat, fn: string): Quantity {
+  if (!fitsInt64(value)) throw new RangeError(`${fn}: ${value} does not fit in int64`);
+  if (!Number.isInteger(scale) || wrap32(scale) !== scale) throw new RangeError(`${fn}: scale ${scale} does not fit in int32`);
+  return freeze({ format, unscaled: value, exponent: scale, backing: "int64" });
+}
+
+/** NewQuantity(value int64, format). */
+export function newQuantity(value: bigint, format: QuantityFormat): Quantity {
+  return int64Backed(value, 0, format, "newQuantity");
+}
+
+/** NewMilliQuantity(value int64, format): value/1000. BinarySI prints as DecimalSI when fractional. */
+export function newMilliQuantity(value: bigint, format: QuantityFormat): Quantity {
+  return int64Backed(value, -3, format, "newMilliQuantity");
+}
+
+/** NewScaledQuantity(value int64, scale): value × 10^scale, DecimalSI. */
+export function newScaledQuantity(value: bigint, scale: number): Quantity {
+  return int64Backed(value, scale, "DecimalSI", "newScaledQuantity");
+}
+
+/** NewDecimalQuantity(inf.Dec, format): unscaled × 10^exponent, any size, inf.Dec-backed. */
+export function newDecimalQuantity(unscaled: bigint, exponent: number, format: QuantityFormat): Quantity {
+  if (!Number.isSafeInteger(exponent)) throw new RangeError(`newDecimalQuantity: exponent ${exponent}`);
+  return freeze({ format, unscaled, exponent, backing: "dec" });
 }
 
 /** The zero Quantity, e.g. what Go leaves behind after UnmarshalJSON(`null`) (String() "0"). */

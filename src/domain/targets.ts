@@ -44,3 +44,11 @@ export function resolveTarget(namespace: string, resource: string, name: string,
   }
   return { target: { resource: groupResource.name, namespace, name }, groupResource };
 }
+
+/**
+ * The namespace a token scope must cover for this object: where it lives, or for a namespace's own
+ * metrics, that namespace; "" for cluster-scoped objects.
+ */
+export function scopeNamespace(target: ObjectTarget): string {
+  return target.resource === NAMESPACES.name && target.namespace === "" ? target.name : target.namespace;
+}

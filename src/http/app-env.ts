@@ -2,6 +2,7 @@
 import type { Env } from "../env";
 import type { Config } from "../config";
 import type { MetricStore } from "../store/metric-store";
+import type { Principal } from "./auth";
 
 export type Socket = "aggregator" | "public";
 
@@ -13,5 +14,6 @@ export interface AppEnv {
     /** The request's instant, from the injected clock: one value for a whole request. */
     now: number;
     socket: Socket;
+    principal: Principal;
   };
 }

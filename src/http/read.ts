@@ -9,7 +9,7 @@
 import { Hono, type Context } from "hono";
 import { badRequest, notFound } from "../domain/errors";
 import { parseSelector, toLabelSelectorJSON, type LabelSelector } from "../domain/label-selector";
-import { namespaceTarget, resolveTarget, type ResolvedTarget } from "../domain/targets";
+import { namespaceTarget, resolveTarget, scopeNamespace, type ResolvedTarget } from "../domain/targets";
 import {
   encodeCustomMetricsResourceList,
   encodeMetricValueList,
@@ -23,6 +23,7 @@ import {
   metricNotFoundMessage,
 } from "../k8s/status";
 import type { AppEnv } from "./app-env";
+import { authorize } from "./auth";
 
 /** A query parameter, decoded as kube-apiserver re-encodes it (`+` is a space: `k+in+%28a%2Cb%29`). */
 function selectorParam(c: Context<AppEnv>, name: "labelSelector" | "metricLabelSelector"): { text: string; parsed: LabelSelector } {
@@ -45,6 +46,7 @@ function itemSelector(parsed: LabelSelector): LabelSelectorJSON {
 }
 
 async function readObjectMetric(c: Context<AppEnv>, version: CustomMetricsVersion, resolved: ResolvedTarget, metric: string) {
+  authorize(c, { operation: "read", namespace: scopeNamespace(resolved.target), metric });
   const store = c.get("store");
   const now = c.get("now");
   const metricSelector = selectorParam(c, "metricLabelSelector");
@@ -73,7 +75,10 @@ async function readObjectMetric(c: Context<AppEnv>, version: CustomMetricsVersio
 
 export function customMetricsApp(version: CustomMetricsVersion) {
   const app = new Hono<AppEnv>();
-  app.get("/", async (c) => c.json(encodeCustomMetricsResourceList(version, await c.get("store").listCustomMetricInfos(c.get("now")))));
+  app.get("/", async (c) => {
+    authorize(c, { operation: "read", namespace: null, metric: null });
+    return c.json(encodeCustomMetricsResourceList(version, await c.get("store").listCustomMetricInfos(c.get("now"))));
+  });
   app.get("/namespaces/:namespace/metrics/:metric", (c) =>
     readObjectMetric(c, version, namespaceTarget(c.req.param("namespace")), c.req.param("metric")),
   );
@@ -90,9 +95,13 @@ export function customMetricsApp(version: CustomMetricsVersion) {
 
 export function externalMetricsApp() {
   const app = new Hono<AppEnv>();
-  app.get("/", async (c) => c.json(encodeExternalMetricsResourceList(await c.get("store").listExternalMetricNames(c.get("now")))));
+  app.get("/", async (c) => {
+    authorize(c, { operation: "read", namespace: null, metric: null });
+    return c.json(encodeExternalMetricsResourceList(await c.get("store").listExternalMetricNames(c.get("now"))));
+  });
   app.get("/namespaces/:namespace/:metric", async (c) => {
     const { namespace, metric } = c.req.param();
+    authorize(c, { operation: "read", namespace, metric });
     // The external client sends the metric's selector as `labelSelector` (HPA: metric.selector).
     const selector = selectorParam(c, "labelSelector");
     const values = await c.get("store").listExternalMetrics({ namespace, metric, metricLabelSelector: selector.text }, c.get("now"));

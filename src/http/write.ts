@@ -10,11 +10,12 @@ import type { ExternalSample, Labels, ObjectSample } from "../domain/metric";
 import { check, metricNameProblem, namespaceProblem } from "../domain/names";
 import { parseLabelsMap } from "../domain/label-selector";
 import { parseBatchBody, parseSampleBody, type SampleFields } from "../domain/sample-input";
-import { namespaceTarget, resolveTarget, type ResolvedTarget } from "../domain/targets";
+import { namespaceTarget, resolveTarget, scopeNamespace, type ResolvedTarget } from "../domain/targets";
 import { formatKubeTime } from "../domain/clock";
 import { describedObject } from "../k8s/custom-metrics";
 import { readBodyText } from "./body";
 import type { AppEnv } from "./app-env";
+import { authorizationProblem, authorize } from "./auth";
 
 /** `?labels=k=v,k2=v2` (the seed's form, labels.ConvertSelectorToLabelsMap) and `?objectLabels=`. */
 function queryLabels(c: Context<AppEnv>, name: "labels" | "objectLabels"): Labels | null {
@@ -45,8 +46,28 @@ function ack(c: Context<AppEnv>, extra: Record<string, unknown>) {
   return c.json({ kind: "WriteResult", status: "Success", ...extra }, 200);
 }
 
+/**
+ * Authorizes every sample of a batch; refuses the whole batch, naming each offending index, if any is out of
+ * scope (401 if the caller has no credential at all).
+ */
+function authorizeBatch(c: Context<AppEnv>, scopes: { namespace: string; metric: string }[]): void {
+  const problems: string[] = [];
+  let unauthenticated = false;
+  scopes.forEach((s, i) => {
+    const problem = authorizationProblem(c, { operation: "write", ...s });
+    if (problem) {
+      unauthenticated ||= problem.reason === "Unauthorized";
+      problems.push(`[${i}]: ${problem.message}`);
+    }
+  });
+  if (problems.length === 0) return;
+  if (unauthenticated) authorize(c, { operation: "write", namespace: null, metric: null });
+  throw new MetricsError("Forbidden", `batch refused (nothing was stored): ${problems.slice(0, 20).join("; ")}${problems.length > 20 ? `; … ${problems.length - 20} more` : ""}`);
+}
+
 async function writeObject(c: Context<AppEnv>, resolved: ResolvedTarget, metric: string) {
   check(metricNameProblem(metric));
+  authorize(c, { operation: "write", namespace: scopeNamespace(resolved.target), metric });
   const fields = await readSingle(c);
   const { labels, objectLabels } = mergeLabels(c, fields);
   const sample: ObjectSample = { target: resolved.target, metric, labels, objectLabels, ...pickTime(fields) };
@@ -67,6 +88,7 @@ function pickTime(f: SampleFields) {
 
 async function deleteObject(c: Context<AppEnv>, resolved: ResolvedTarget, metric: string) {
   check(metricNameProblem(metric));
+  authorize(c, { operation: "delete", namespace: scopeNamespace(resolved.target), metric });
   const labels = queryLabels(c, "labels");
   const deleted = await c.get("store").deleteObjectMetric(resolved.target, metric, labels, c.get("now"));
   if (deleted === 0) {
@@ -95,6 +117,7 @@ export function objectWriteApp() {
       }
     });
     if (problems.length) throw badRequest(`invalid batch (nothing was stored): ${problems.join("; ")}`);
+    authorizeBatch(c, samples.map((s) => ({ namespace: scopeNamespace(s.target), metric: s.metric })));
     await c.get("store").write({ objects: samples, externals: [] }, now);
     return ack(c, { written: samples.length });
   });
@@ -103,6 +126,7 @@ export function objectWriteApp() {
   app.delete("/namespaces/:namespace", async (c) => {
     const namespace = c.req.param("namespace");
     check(namespaceProblem(namespace));
+    authorize(c, { operation: "delete", namespace, metric: null });
     return ack(c, { deleted: await c.get("store").deleteNamespaceCustomMetrics(namespace, c.get("now")) });
   });
 
@@ -143,6 +167,7 @@ export function externalWriteApp() {
     const samples: ExternalSample[] = items.map((item) => ({
       namespace: item.namespace, metric: item.metric, labels: item.fields.labels ?? {}, ...pickTime(item.fields),
     }));
+    authorizeBatch(c, samples.map((s) => ({ namespace: s.namespace, metric: s.metric })));
     await c.get("store").write({ objects: [], externals: samples }, now);
     return ack(c, { written: samples.length });
   });
@@ -150,12 +175,14 @@ export function externalWriteApp() {
   app.delete("/namespaces/:namespace", async (c) => {
     const namespace = c.req.param("namespace");
     check(namespaceProblem(namespace));
+    authorize(c, { operation: "delete", namespace, metric: null });
     return ack(c, { deleted: await c.get("store").deleteNamespaceExternalMetrics(namespace, c.get("now")) });
   });
 
   app.post("/namespaces/:namespace/:metric", async (c) => {
     const { namespace, metric } = c.req.param();
     check(namespaceProblem(namespace), metricNameProblem(metric));
+    authorize(c, { operation: "write", namespace, metric });
     const fields = await readSingle(c);
     if (fields.objectLabels) throw badRequest("objectLabels do not apply to external metrics (they describe no object)");
     const { labels } = mergeLabels(c, fields);
@@ -170,6 +197,7 @@ export function externalWriteApp() {
   app.delete("/namespaces/:namespace/:metric", async (c) => {
     const { namespace, metric } = c.req.param();
     check(namespaceProblem(namespace), metricNameProblem(metric));
+    authorize(c, { operation: "delete", namespace, metric });
     const labels = queryLabels(c, "labels");
     const deleted = await c.get("store").deleteExternalMetric(namespace, metric, labels, c.get("now"));
     if (deleted === 0) throw notFound(`no series of external metric ${metric} in namespace ${namespace}${labels ? " with those labels" : ""}`);

@@ -3,7 +3,7 @@
  * checks scope claims with the catalog before a batch writes anything (so a 409 leaves no trace), and
  * writes partitions in parallel. Depends only on the structural subset of the binding it uses.
  */
-import { conflict } from "../domain/errors";
+import { conflict, MetricsError } from "../domain/errors";
 import { parseGroupResource } from "../domain/group-resource";
 import type { ExternalSample, Labels, ObjectSample, ObjectTarget } from "../domain/metric";
 import type { ExternalListQuery, MetricStore, ObjectListQuery, WriteBatch } from "./metric-store";
@@ -14,9 +14,12 @@ export type MetricsNamespace = Pick<DurableObjectNamespace<MetricsStore>, "idFro
 
 export class DurableObjectMetricStore implements MetricStore {
   readonly #ns: MetricsNamespace;
+  readonly #maxSeries: number;
 
-  constructor(ns: MetricsNamespace) {
+  /** `maxSeries`: quota of stored series per namespace partition. */
+  constructor(ns: MetricsNamespace, maxSeries: number) {
     this.#ns = ns;
+    this.#maxSeries = maxSeries;
   }
 
   #stub(partition: string) {
@@ -46,7 +49,16 @@ export class DurableObjectMetricStore implements MetricStore {
     const slot = (p: string) => byPartition.get(p) ?? byPartition.set(p, { objects: [], externals: [] }).get(p)!;
     for (const s of batch.objects) slot(partitionForObject(s.target.namespace)).objects.push(s);
     for (const s of batch.externals) slot(partitionForNamespace(s.namespace)).externals.push(s);
-    await Promise.all([...byPartition].map(([p, b]) => this.#stub(p).write(p, b.objects, b.externals)));
+    const partitions = [...byPartition];
+    if (partitions.length > 1) {
+      // All or nothing across partitions: check every quota before any partition writes.
+      const refusals = await Promise.all(partitions.map(([p, b]) => this.#stub(p).checkQuota(b.objects, b.externals, this.#maxSeries)));
+      const refusal = refusals.find((r) => r !== null);
+      if (refusal) throw new MetricsError("Invalid", refusal.message);
+    }
+    const results = await Promise.all(partitions.map(([p, b]) => this.#stub(p).write(p, b.objects, b.externals, this.#maxSeries)));
+    const refusal = results.find((r) => r !== null);
+    if (refusal) throw new MetricsError("Invalid", refusal.message);
   }
 
   getObjectMetric(target: ObjectTarget, metric: string, metricLabelSelector: string, now: number) {

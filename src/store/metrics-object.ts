@@ -90,6 +90,8 @@ export class MetricsStore extends DurableObject<Env> {
   /** What this partition last told the catalog, per identity key; lost on eviction, which only re-reports. */
   readonly #reported = new Map<string, number>();
   #alarmAt: number | null = null;
+  /** Stored series (object + external), counted lazily and kept in step with writes; null = recount. */
+  #seriesCount: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -102,11 +104,64 @@ export class MetricsStore extends DurableObject<Env> {
 
   // ---- partition role -------------------------------------------------------------------------------
 
-  /** Upserts samples in one transaction, then brings the catalog up to date. `partition` is this object's name. */
-  async write(partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[]): Promise<void> {
+  #countSeries(): number {
+    this.#seriesCount ??= this.#sql
+      .exec<{ n: number }>("SELECT (SELECT COUNT(*) FROM series) + (SELECT COUNT(*) FROM external_series) AS n")
+      .one().n;
+    return this.#seriesCount;
+  }
+
+  /** How many of these samples would create a new series (not replace one). */
+  #newSeries(objects: readonly ObjectSample[], externals: readonly ExternalSample[]): number {
+    const seen = new Set<string>();
+    let fresh = 0;
+    for (const s of objects) {
+      const labels = canonicalLabels(s.labels);
+      const key = JSON.stringify(["o", s.target.resource, s.target.namespace, s.metric, s.target.name, labels]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const exists = this.#sql
+        .exec("SELECT 1 FROM series WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
+          s.target.resource, s.target.namespace, s.metric, s.target.name, labels)
+        .toArray().length > 0;
+      if (!exists) fresh++;
+    }
+    for (const s of externals) {
+      const labels = canonicalLabels(s.labels);
+      const key = JSON.stringify(["e", s.namespace, s.metric, labels]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const exists = this.#sql.exec("SELECT 1 FROM external_series WHERE namespace = ? AND metric = ? AND labels = ?", s.namespace, s.metric, labels).toArray().length > 0;
+      if (!exists) fresh++;
+    }
+    return fresh;
+  }
+
+  /** Read-only quota check, so a batch spanning partitions can be refused before any of them writes. */
+  checkQuota(objects: readonly ObjectSample[], externals: readonly ExternalSample[], maxSeries: number): QuotaRefusal | null {
+    return this.#quotaRefusal(this.#newSeries(objects, externals), maxSeries);
+  }
+
+  #quotaRefusal(fresh: number, maxSeries: number): QuotaRefusal | null {
+    const current = this.#countSeries();
+    if (fresh === 0 || current + fresh <= maxSeries) return null;
+    return {
+      refused: "quota",
+      message: `series quota exceeded: this namespace stores ${current} series, the write would add ${fresh}, and the limit is ${maxSeries}; delete unused series or raise MAX_SERIES_PER_NAMESPACE`,
+    };
+  }
+
+  /**
+   * Upserts samples in one transaction, then brings the catalog up to date. `partition` is this object's
+   * name. Refuses (and stores nothing) when new series would exceed `maxSeries`.
+   */
+  async write(partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[], maxSeries: number): Promise<QuotaRefusal | null> {
+    const refusal = this.#quotaRefusal(this.#newSeries(objects, externals), maxSeries);
+    if (refusal) return refusal;
     const updates = new Map<string, CatalogUpdate>();
     const now = this.clock();
     let earliest = Infinity;
+    let fresh = 0;
     this.ctx.storage.transactionSync(() => {
       for (const s of objects) {
         const { resource, namespace, name } = s.target;
@@ -132,6 +187,7 @@ export class MetricsStore extends DurableObject<Env> {
           );
         }
         earliest = Math.min(earliest, s.expiresAt);
+        if (previous === undefined) fresh++;
         this.#noteExpiry(updates, "custom", resource, s.metric, namespace !== "" , s.expiresAt, previous?.expires_at, now);
       }
       for (const s of externals) {
@@ -150,11 +206,14 @@ export class MetricsStore extends DurableObject<Env> {
           s.namespace, s.metric, labels, s.value, s.timestamp, s.windowSeconds, s.expiresAt,
         );
         earliest = Math.min(earliest, s.expiresAt);
+        if (previous === undefined) fresh++;
         this.#noteExpiry(updates, "external", "", s.metric, true, s.expiresAt, previous?.expires_at, now);
       }
     });
+    this.#seriesCount = this.#countSeries() + fresh;
     await this.#scheduleAlarm(earliest);
     await this.#report(partition, [...updates.values()]);
+    return null;
   }
 
   /**
@@ -282,6 +341,7 @@ export class MetricsStore extends DurableObject<Env> {
         for (const m of metrics) touched.push({ kind: "external", resource: "", metric: m.metric, namespaced: true });
       }
     });
+    this.#seriesCount = null;
     await this.#report(
       partition,
       touched.map((t) => ({ ...t, expiresAt: this.#maxExpiry(t.kind, t.resource, t.metric), mode: "set" as const })),
@@ -375,6 +435,7 @@ export class MetricsStore extends DurableObject<Env> {
   async alarm(): Promise<void> {
     const now = this.clock();
     this.#alarmAt = null;
+    this.#seriesCount = null;
     this.ctx.storage.transactionSync(() => {
       this.#sql.exec("DELETE FROM series WHERE expires_at <= ?", now);
       this.#dropOrphanObjects();
@@ -392,6 +453,11 @@ export class MetricsStore extends DurableObject<Env> {
       .one().m;
     if (next !== null) await this.#scheduleAlarm(Math.max(next, now + 1));
   }
+}
+
+export interface QuotaRefusal {
+  readonly refused: "quota";
+  readonly message: string;
 }
 
 export type DeleteCommand =

@@ -14,8 +14,8 @@ export function testClock(start = Math.floor(Date.now() / 1000) * 1000) {
 
 export function client(clock = testClock(), envOverrides: Partial<Env> = {}) {
   const app = createApp({ clock: clock.now });
-  const fetch = (path: string, init?: RequestInit) =>
-    app.fetch(new Request(`http://adapter.test${path}`, init), { ...testEnv, ...envOverrides } as Env);
+  const env = { ...testEnv, ...envOverrides } as Env;
+  const fetch = (path: string, init?: RequestInit) => app.fetch(new Request(`http://adapter.test${path}`, init), env);
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(path, {
       method: "POST",
@@ -28,7 +28,7 @@ export function client(clock = testClock(), envOverrides: Partial<Env> = {}) {
     const r = await res;
     return { status: r.status, type: r.headers.get("content-type"), body: (await r.json()) as any };
   };
-  return { app, fetch, post, get, del, json, clock };
+  return { app, env, fetch, post, get, del, json, clock };
 }
 
 export const CM1 = "/apis/custom.metrics.k8s.io/v1beta1";

@@ -1,0 +1,74 @@
+/**
+ * Write rate limiting per credential. On Cloudflare the rate-limiting binding counts per location
+ * (permissive, eventually consistent); on self-hosted workerd, `wrangler dev` and in tests a token bucket in
+ * the isolate does the same job exactly, since one workerd process serves every request. Both sit behind
+ * one small port so the HTTP layer does not care which it has.
+ */
+export interface RateLimitResult {
+  readonly success: boolean;
+  /** Seconds until a retry can succeed (for Retry-After); 0 when allowed. */
+  readonly retryAfterSeconds: number;
+}
+
+export interface RateLimiter {
+  limit(key: string): Promise<RateLimitResult>;
+}
+
+export interface RateLimitSpec {
+  readonly requests: number;
+  readonly periodSeconds: number;
+}
+
+/** "3000/60" → 3000 requests per 60 seconds. */
+export function parseRateLimit(text: string): RateLimitSpec {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const requests = m ? Number(m[1]) : NaN;
+  const periodSeconds = m ? Number(m[2]) : NaN;
+  if (!m || requests < 1 || periodSeconds < 1) throw new Error(`WRITE_RATE_LIMIT must look like "3000/60" (requests/seconds); got "${text}"`);
+  return { requests, periodSeconds };
+}
+
+const MAX_BUCKETS = 10_000;
+
+/** Token bucket: `requests` burst, refilled continuously over `periodSeconds`. */
+export class TokenBucketLimiter implements RateLimiter {
+  readonly #spec: RateLimitSpec;
+  readonly #now: () => number;
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(spec: RateLimitSpec, now: () => number = Date.now) {
+    this.#spec = spec;
+    this.#now = now;
+  }
+
+  async limit(key: string): Promise<RateLimitResult> {
+    const now = this.#now();
+    const rate = this.#spec.requests / (this.#spec.periodSeconds * 1000);
+    let bucket = this.#buckets.get(key);
+    if (bucket === undefined) {
+      if (this.#buckets.size >= MAX_BUCKETS) this.#buckets.delete(this.#buckets.keys().next().value!);
+      bucket = { tokens: this.#spec.requests, at: now };
+      this.#buckets.set(key, bucket);
+    }
+    bucket.tokens = Math.min(this.#spec.requests, bucket.tokens + (now - bucket.at) * rate);
+    bucket.at = now;
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { success: true, retryAfterSeconds: 0 };
+    }
+    return { success: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / rate / 1000)) };
+  }
+}
+
+/** The Workers rate-limiting binding (`[[ratelimits]]` in wrangler.toml). */
+export interface RateLimitBinding {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}
+
+export class BindingRateLimiter implements RateLimiter {
+  constructor(readonly binding: RateLimitBinding, readonly periodSeconds: number) {}
+  async limit(key: string): Promise<RateLimitResult> {
+    const { success } = await this.binding.limit({ key });
+    return { success, retryAfterSeconds: success ? 0 : this.periodSeconds };
+  }
+}
