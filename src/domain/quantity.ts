@@ -76,7 +76,7 @@ const NANO = -9;
 
 /** Go's int32(x) conversion / int32 overflow wraparound. */
 function wrap32(x: number): number {
-  return Number(BigInt.asIntN(32, BigInt(x)));
+  return x | 0; // ToInt32 is exactly Go's two's-complement wrap for the safe integers we pass
 }
 
 function fitsInt64(x: bigint): boolean {
