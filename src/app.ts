@@ -11,6 +11,7 @@ import { authenticate, writeRateLimit } from "./http/auth";
 import type { AppEnv } from "./http/app-env";
 import { onError, onNotFound, statusResponse } from "./http/errors";
 import { customMetricsApp, externalMetricsApp } from "./http/read";
+import { requestCounter, selfMetricsApp } from "./http/self-metrics";
 import { externalWriteApp, objectWriteApp } from "./http/write";
 import { encodeCustomMetricsAPIGroup } from "./k8s/custom-metrics";
 import { DurableObjectMetricStore } from "./store/durable-object-store";
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps = {}) {
     c.set("now", clock());
     await next();
   });
+  app.use(requestCounter());
   app.use(authenticate());
   app.use("/write-metrics/*", writeRateLimit());
   app.use("/write-external-metrics/*", writeRateLimit());
@@ -47,6 +49,7 @@ export function createApp(deps: AppDeps = {}) {
   app.route("/apis/custom.metrics.k8s.io/v1beta1", customMetricsApp("v1beta1"));
   app.route("/apis/custom.metrics.k8s.io/v1beta2", customMetricsApp("v1beta2"));
   app.route("/apis/external.metrics.k8s.io/v1beta1", externalMetricsApp());
+  app.route("/metrics", selfMetricsApp());
   app.route("/write-metrics", objectWriteApp());
   app.route("/write-external-metrics", externalWriteApp());
   return app;

@@ -34,7 +34,7 @@ const HEALTH_PATHS = new Set(["/healthz", "/readyz", "/livez"]);
 const CHALLENGE = { "WWW-Authenticate": `Bearer realm="edge-metrics-adapter"` };
 
 function isRead(method: string, path: string): boolean {
-  return (method === "GET" || method === "HEAD") && (path === "/apis" || path.startsWith("/apis/") || path.startsWith("/openapi/"));
+  return (method === "GET" || method === "HEAD") && (path === "/apis" || path === "/metrics" || path.startsWith("/apis/") || path.startsWith("/openapi/"));
 }
 
 let openModeAnnounced = false;

@@ -16,6 +16,7 @@ import { describedObject } from "../k8s/custom-metrics";
 import { readBodyText } from "./body";
 import type { AppEnv } from "./app-env";
 import { authorizationProblem, authorize } from "./auth";
+import { countSamples } from "./self-metrics";
 
 /** `?labels=k=v,k2=v2` (the seed's form, labels.ConvertSelectorToLabelsMap) and `?objectLabels=`. */
 function queryLabels(c: Context<AppEnv>, name: "labels" | "objectLabels"): Labels | null {
@@ -72,6 +73,7 @@ async function writeObject(c: Context<AppEnv>, resolved: ResolvedTarget, metric:
   const { labels, objectLabels } = mergeLabels(c, fields);
   const sample: ObjectSample = { target: resolved.target, metric, labels, objectLabels, ...pickTime(fields) };
   await c.get("store").write({ objects: [sample], externals: [] }, c.get("now"));
+  countSamples("object", 1);
   return ack(c, {
     written: 1,
     describedObject: describedObject({ ...sample, windowSeconds: null }),
@@ -119,6 +121,7 @@ export function objectWriteApp() {
     if (problems.length) throw badRequest(`invalid batch (nothing was stored): ${problems.join("; ")}`);
     authorizeBatch(c, samples.map((s) => ({ namespace: scopeNamespace(s.target), metric: s.metric })));
     await c.get("store").write({ objects: samples, externals: [] }, now);
+    countSamples("object", samples.length);
     return ack(c, { written: samples.length });
   });
 
@@ -169,6 +172,7 @@ export function externalWriteApp() {
     }));
     authorizeBatch(c, samples.map((s) => ({ namespace: s.namespace, metric: s.metric })));
     await c.get("store").write({ objects: [], externals: samples }, now);
+    countSamples("external", samples.length);
     return ack(c, { written: samples.length });
   });
 
@@ -188,6 +192,7 @@ export function externalWriteApp() {
     const { labels } = mergeLabels(c, fields);
     const sample: ExternalSample = { namespace, metric, labels, ...pickTime(fields) };
     await c.get("store").write({ objects: [], externals: [sample] }, c.get("now"));
+    countSamples("external", 1);
     return ack(c, {
       written: 1, namespace, metric: { name: metric, labels }, value: sample.value,
       timestamp: formatKubeTime(sample.timestamp), expiresAt: formatKubeTime(sample.expiresAt),

@@ -57,8 +57,22 @@ export interface MetricValueList<V extends CustomMetricsVersion> {
   items: (V extends "v1beta1" ? MetricValueV1beta1 : MetricValueV1beta2)[];
 }
 
+/** kind/apiVersion per resource, memoised: a Pods read over thousands of pods resolves `pods` once. */
+const KIND_CACHE = new Map<string, { kind: string; apiVersion: string }>();
+
+function kindOf(resource: string): { kind: string; apiVersion: string } {
+  let hit = KIND_CACHE.get(resource);
+  if (hit === undefined) {
+    const { kind, apiVersion } = parseGroupResource(resource);
+    hit = { kind, apiVersion };
+    if (KIND_CACHE.size > 1000) KIND_CACHE.clear();
+    KIND_CACHE.set(resource, hit);
+  }
+  return hit;
+}
+
 export function describedObject(value: ObjectMetricValue): ObjectReferenceJSON {
-  const { kind, apiVersion } = parseGroupResource(value.target.resource);
+  const { kind, apiVersion } = kindOf(value.target.resource);
   const { namespace, name } = value.target;
   // ObjectReference fields are all omitempty: cluster-scoped objects carry no namespace key at all.
   return namespace !== "" ? { kind, namespace, name, apiVersion } : { kind, name, apiVersion };

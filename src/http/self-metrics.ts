@@ -1,0 +1,65 @@
+/**
+ * The adapter's own metrics in Prometheus text format at `GET /metrics`: requests by API group/version,
+ * method and status code, and samples written. Counters live in the isolate: exact on a self-hosted workerd
+ * (one process), per-isolate on Cloudflare (use Workers analytics there for fleet-wide numbers). They also
+ * let tests see which custom-metrics version the HPA actually used.
+ */
+import type { MiddlewareHandler } from "hono";
+import { Hono } from "hono";
+import type { AppEnv } from "./app-env";
+import { authorize } from "./auth";
+
+const requests = new Map<string, number>();
+const samples = new Map<string, number>();
+const started = Date.now();
+
+const API_PREFIXES = [
+  "/apis/custom.metrics.k8s.io/v1beta1",
+  "/apis/custom.metrics.k8s.io/v1beta2",
+  "/apis/external.metrics.k8s.io/v1beta1",
+  "/write-metrics",
+  "/write-external-metrics",
+];
+
+function apiOf(path: string): string {
+  for (const prefix of API_PREFIXES) {
+    if (path === prefix || path.startsWith(prefix + "/")) return prefix.startsWith("/apis/") ? prefix.slice(6) : prefix.slice(1);
+  }
+  return "other";
+}
+
+const bump = (m: Map<string, number>, key: string, by = 1) => m.set(key, (m.get(key) ?? 0) + by);
+
+export function countSamples(kind: "object" | "external", n: number): void {
+  bump(samples, kind, n);
+}
+
+export function requestCounter(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    bump(requests, `${apiOf(new URL(c.req.url).pathname)}\u0000${c.req.method}\u0000${c.res.status}`);
+  };
+}
+
+export function selfMetricsApp() {
+  const app = new Hono<AppEnv>();
+  app.get("/", (c) => {
+    authorize(c, { operation: "read", namespace: null, metric: null });
+    const lines = [
+      "# HELP edge_metrics_http_requests_total HTTP requests served, by API group/version, method and status code.",
+      "# TYPE edge_metrics_http_requests_total counter",
+      ...[...requests].sort().map(([key, n]) => {
+        const [api, method, code] = key.split("\u0000");
+        return `edge_metrics_http_requests_total{api="${api}",method="${method}",code="${code}"} ${n}`;
+      }),
+      "# HELP edge_metrics_samples_written_total Samples acknowledged as durable, by kind.",
+      "# TYPE edge_metrics_samples_written_total counter",
+      ...[...samples].sort().map(([kind, n]) => `edge_metrics_samples_written_total{kind="${kind}"} ${n}`),
+      "# HELP edge_metrics_process_start_time_seconds When this isolate started serving.",
+      "# TYPE edge_metrics_process_start_time_seconds gauge",
+      `edge_metrics_process_start_time_seconds ${Math.floor(started / 1000)}`,
+    ];
+    return c.text(lines.join("\n") + "\n", 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+  });
+  return app;
+}
