@@ -22,11 +22,15 @@ export function namespaceTarget(namespace: string): ResolvedTarget {
 }
 
 /**
- * `namespace` is "" on cluster-scoped paths. `name` may be "*" when `allowWildcard` (reads). Throws
- * BadRequest for invalid names and Conflict for a scope that contradicts a built-in resource.
+ * `namespace` is "" on cluster-scoped paths. Writes (`mode` "write") refuse a scope that contradicts a
+ * built-in resource with Conflict. Reads accept `*` as the name, and read a cluster-scoped resource named
+ * under a namespace from cluster scope: the HPA's Object metric client always uses the namespaced path, even
+ * for a Node (k8s.io/metrics custom_metrics client, GetForObject via NamespacedMetrics).
  */
-export function resolveTarget(namespace: string, resource: string, name: string, allowWildcard = false): ResolvedTarget {
+export function resolveTarget(namespace: string, resource: string, name: string, mode: "write" | "read" = "write"): ResolvedTarget {
+  const allowWildcard = mode === "read";
   const groupResource = parseGroupResource(resource);
+  if (mode === "read" && groupResource.namespaced === false && groupResource.name !== NAMESPACES.name) namespace = "";
   if (groupResource.name === NAMESPACES.name && namespace === "") {
     return name === "*" && allowWildcard
       ? { target: { resource: NAMESPACES.name, namespace: "", name }, groupResource }

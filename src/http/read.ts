@@ -84,11 +84,11 @@ export function customMetricsApp(version: CustomMetricsVersion) {
   );
   app.get("/namespaces/:namespace/:resource/:name/:metric", (c) => {
     const { namespace, resource, name, metric } = c.req.param();
-    return readObjectMetric(c, version, resolveTarget(namespace, resource, name, true), metric);
+    return readObjectMetric(c, version, resolveTarget(namespace, resource, name, "read"), metric);
   });
   app.get("/:resource/:name/:metric", (c) => {
     const { resource, name, metric } = c.req.param();
-    return readObjectMetric(c, version, resolveTarget("", resource, name, true), metric);
+    return readObjectMetric(c, version, resolveTarget("", resource, name, "read"), metric);
   });
   return app;
 }

@@ -99,6 +99,14 @@ describe("cluster-scoped objects", () => {
   });
 });
 
+describe("HPA Object metrics on cluster-scoped kinds", () => {
+  it("a Node read through the namespaced path the HPA uses (GetForObject via NamespacedMetrics) is served from cluster scope", async () => {
+    const res = await api.json(api.get(`${CM2}/namespaces/default/nodes/node-1/temp_celsius`));
+    expect(res.status).toBe(200);
+    expect(res.body.items[0].describedObject).toStrictEqual({ kind: "Node", name: "node-1", apiVersion: "v1" });
+  });
+});
+
 describe("Pods metrics: wildcard reads with labelSelector over objectLabels", () => {
   it("returns only the pods whose objectLabels match, each once, sorted by name", async () => {
     await api.post("/write-metrics/namespaces/shop/pods/web-1/http_requests", { value: "10", objectLabels: { app: "web" } });
