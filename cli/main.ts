@@ -11,6 +11,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run(argv
   "workerd-config": { summary: "render the edge-node or bridge workerd config from the built bundle", load: () => import("./workerd-config.js") },
   serve: { summary: "build if needed, render the workerd config and run workerd in the foreground", load: () => import("./serve.js") },
   check: { summary: "probe an endpoint exactly as kube-apiserver does (SNI, caBundle, client cert, discovery)", load: () => import("./check.js") },
+  token: { summary: "create a scoped write token (prints the token once, keeps only its SHA-256 in WRITE_TOKENS)", load: () => import("./token.js") },
   push: { summary: "write a metric value to the public write API", load: () => import("./push.js") },
 };
 

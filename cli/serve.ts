@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { CliError, parse } from "./lib/args.js";
 import { bin, buildBundle, bundleIsStale } from "./lib/build.js";
 import { writeWorkerdDir } from "./lib/workerd.js";
-import { help as configHelp, optionSpec, optionsFrom } from "./workerd-config.js";
+import { help as configHelp, optionSpec, optionsFrom, type OptionValues } from "./workerd-config.js";
 
 export const help = `
 Usage: cli serve --mode edge|bridge [workerd-config options] [--rebuild] [--verbose]
@@ -19,8 +19,8 @@ ${configHelp.split("\n").slice(2).join("\n")}`;
 export async function run(argv: string[]): Promise<number> {
   const a = parse(argv, { ...optionSpec, rebuild: { type: "boolean" }, verbose: { type: "boolean" } }, help);
   if (!a) return 0;
-  const v = a.values as Record<string, string | boolean | undefined>;
-  const o = optionsFrom(v as Partial<Record<keyof typeof optionSpec, string>>);
+  const v = a.values as Record<string, string | string[] | boolean | undefined>;
+  const o = optionsFrom(v as OptionValues);
   const distDir = dirname(o.bundle);
   if (v.rebuild || bundleIsStale(distDir)) {
     if (resolve(o.bundle) !== resolve(distDir, "index.js")) throw new CliError("--bundle must be <dir>/index.js for serve to build it");

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CliError, int, parse } from "./lib/args.js";
+import { CliError, int, parse, readText } from "./lib/args.js";
 import { wranglerCompat, writeWorkerdDir, type WorkerdOptions } from "./lib/workerd.js";
 
 export const help = `
@@ -31,6 +31,10 @@ Options:
                              name wrangler dev uses, so its state directory can be copied in). Never change it.
   --read-token T             READ_TOKEN written into the config (default: read from env var --read-token-env at start)
   --read-token-env NAME      (default: READ_TOKEN)
+  --write-tokens FILE        edge: WRITE_TOKENS JSON array file (entries from \`cli token create\`), written into
+                             the config (only hashes); default: read from env var --write-tokens-env at start
+  --write-tokens-env NAME    (default: WRITE_TOKENS)
+  --var KEY=VALUE            extra text binding, repeatable (e.g. WRITE_RATE_LIMIT=3000/60, MAX_SERIES_PER_NAMESPACE=200000)
   --upstream URL             bridge: base URL of the Worker (e.g. https://edge-metrics-adapter.<acct>.workers.dev)
   --upstream-timeout-ms N    bridge: per-request upstream timeout (default: 2000)
   --upstream-ca FILE         bridge: extra CA for the upstream (public CAs are always trusted)
@@ -55,6 +59,9 @@ export const optionSpec = {
   "unique-key": { type: "string" },
   "read-token": { type: "string" },
   "read-token-env": { type: "string" },
+  "write-tokens": { type: "string" },
+  "write-tokens-env": { type: "string" },
+  var: { type: "string", multiple: true },
   upstream: { type: "string" },
   "upstream-timeout-ms": { type: "string" },
   "upstream-ca": { type: "string" },
@@ -62,7 +69,9 @@ export const optionSpec = {
   "default-ttl-seconds": { type: "string" },
 } as const;
 
-export function optionsFrom(v: Partial<Record<keyof typeof optionSpec, string>>): WorkerdOptions {
+export type OptionValues = Partial<Record<Exclude<keyof typeof optionSpec, "var">, string>> & { var?: string[] };
+
+export function optionsFrom(v: OptionValues): WorkerdOptions {
   const mode = v.mode;
   if (mode !== "edge" && mode !== "bridge") throw new CliError("--mode must be edge or bridge", 2);
   const out = resolve(v.out ?? join(".edge-metrics", mode));
@@ -93,6 +102,25 @@ export function optionsFrom(v: Partial<Record<keyof typeof optionSpec, string>>)
   if (!!v["public-cert"] !== !!v["public-key"]) throw new CliError("--public-cert and --public-key go together", 2);
   const timeout = v["upstream-timeout-ms"] ? Number(v["upstream-timeout-ms"]) : 2000;
   if (!Number.isInteger(timeout) || timeout <= 0 || timeout > 4500) throw new CliError("--upstream-timeout-ms must be 1..4500 (discovery must answer within 5 s)", 2);
+  const vars: Record<string, string> = {};
+  for (const kv of v.var ?? []) {
+    const eq = kv.indexOf("=");
+    if (eq <= 0) throw new CliError(`--var expects KEY=VALUE, got ${kv}`, 2);
+    const key = kv.slice(0, eq);
+    if (["DEPLOYMENT", "METRICS", "READ_TOKEN", "WRITE_TOKENS", "UPSTREAM_URL"].includes(key)) throw new CliError(`--var ${key}: use the dedicated option`, 2);
+    vars[key] = kv.slice(eq + 1);
+  }
+  let writeTokens: string | undefined;
+  if (v["write-tokens"]) {
+    const text = readText(resolve(v["write-tokens"]), "write tokens file");
+    try {
+      const parsed = JSON.parse(text);
+      if (!Array.isArray(parsed)) throw new Error("not an array");
+      writeTokens = JSON.stringify(parsed);
+    } catch (e) {
+      throw new CliError(`${v["write-tokens"]} must hold a JSON array of token specs (${(e as Error).message})`);
+    }
+  }
   return {
     mode,
     outDir: out,
@@ -112,6 +140,9 @@ export function optionsFrom(v: Partial<Record<keyof typeof optionSpec, string>>)
     defaultTtlSeconds: v["default-ttl-seconds"] ?? "300",
     readToken: v["read-token"],
     readTokenEnv: v["read-token-env"] ?? "READ_TOKEN",
+    writeTokens,
+    writeTokensEnv: v["write-tokens-env"] ?? "WRITE_TOKENS",
+    vars,
     upstream: v.upstream?.replace(/\/+$/, ""),
     upstreamTimeoutMs: timeout,
     upstreamCa: v["upstream-ca"] ? resolve(v["upstream-ca"]) : undefined,
@@ -121,7 +152,7 @@ export function optionsFrom(v: Partial<Record<keyof typeof optionSpec, string>>)
 export async function run(argv: string[]): Promise<number> {
   const a = parse(argv, optionSpec, help);
   if (!a) return 0;
-  const o = optionsFrom(a.values as Partial<Record<keyof typeof optionSpec, string>>);
+  const o = optionsFrom(a.values as OptionValues);
   try {
     const path = writeWorkerdDir(o);
     process.stdout.write(`${path}\n`);

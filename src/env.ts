@@ -18,6 +18,8 @@ export interface Env {
   READ_TOKEN?: string;
   /** Bridge only: base URL of the Worker on Cloudflare (or `wrangler dev`) that reads are forwarded to. */
   UPSTREAM_URL?: string;
+  /** Bridge only: per-request upstream timeout in ms. Default 2000. */
+  UPSTREAM_TIMEOUT_MS?: string;
   /** JSON array of scoped tokens, stored as SHA-256 hashes (domain/tokens.ts). `npm run cli -- token create`. */
   WRITE_TOKENS?: string;
   /** Per-credential write rate, "requests/seconds". Default "3000/60". */

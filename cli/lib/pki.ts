@@ -105,7 +105,7 @@ export async function issue(ca: Signer, opts: LeafOptions): Promise<Issued> {
     await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
   ];
   if (opts.dnsNames?.length) {
-    extensions.push(new x509.SubjectAlternativeNameExtension(opts.dnsNames.map((value) => ({ type: "dns", value }))));
+    extensions.push(new x509.SubjectAlternativeNameExtension(opts.dnsNames.map((value) => ({ type: "dns" as const, value }))));
   }
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),

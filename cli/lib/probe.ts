@@ -132,16 +132,18 @@ export function looksLikeCloudflare(host: string, peer?: PeerCertificate): boole
 
 /** Why a public (Cloudflare) hostname can never be the APIService backend, and what to do instead. */
 export function sniExplanation(host: string, serverName: string): string {
+  const who = looksLikeCloudflare(host)
+    ? `${host} is a Cloudflare hostname. Cloudflare's edge`
+    : `If ${host} is Cloudflare (a Worker route, custom domain or workers.dev) or a similar edge:\n  such an edge`;
   return [
-    `  Why: kube-apiserver always sends TLS SNI "${serverName}" (service.namespace.svc) to an aggregated API and`,
-    `  verifies the certificate against that name and the APIService caBundle. ${host} ${
-      looksLikeCloudflare(host) ? "is a Cloudflare hostname; Cloudflare's edge" : "looks like a public endpoint; an edge such as Cloudflare"
-    }`,
-    `  selects certificates by SNI among public hostnames and cannot serve a .svc name, so the handshake fails`,
-    `  before any HTTP (insecureSkipTLSVerify does not help). This SNI limitation means the Worker on Cloudflare`,
-    `  cannot be the APIService backend directly.`,
-    `  Fix: run the bridge (workerd with the .svc certificate and front-proxy mTLS) where kube-apiserver can reach it`,
-    `  and point it at this Worker:  npm run cli -- serve --mode bridge --upstream https://${host} --listen 0.0.0.0`,
-    `  then point the ExternalName Service at the bridge and run \`check\` against the bridge. See docs/topologies.md.`,
+    `  Why: kube-apiserver always sends TLS SNI "${serverName}" (<service>.<namespace>.svc) to an aggregated API`,
+    `  and verifies the certificate against that name and the APIService caBundle.`,
+    `  ${who} selects certificates by SNI among public hostnames and cannot serve a .svc name, so the handshake`,
+    `  fails before any HTTP (insecureSkipTLSVerify does not help). Because of this SNI limitation a Worker on`,
+    `  Cloudflare cannot be the APIService backend directly.`,
+    `  Fix: run the bridge (workerd holding the .svc certificate and checking the front-proxy client certificate)`,
+    `  where kube-apiserver can reach it, pointed at the Worker:`,
+    `    npm run cli -- serve --mode bridge --upstream https://${host} --listen 0.0.0.0 --read-token <READ_TOKEN>`,
+    `  then set the ExternalName Service to the bridge's host and run \`check\` against the bridge (README.md, "Topologies").`,
   ].join("\n");
 }

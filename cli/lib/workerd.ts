@@ -42,6 +42,11 @@ export interface WorkerdOptions {
   /** READ_TOKEN: literal (written into the config) or, when absent, taken from this environment variable. */
   readToken?: string;
   readTokenEnv: string;
+  /** WRITE_TOKENS (JSON array of token specs): literal, or when absent taken from this environment variable. */
+  writeTokens?: string;
+  writeTokensEnv: string;
+  /** Extra text bindings (WRITE_RATE_LIMIT, MAX_SERIES_PER_NAMESPACE, …). */
+  vars: Record<string, string>;
   /** Bridge: base URL of the Worker reads are forwarded to. */
   upstream?: string;
   upstreamTimeoutMs?: number;
@@ -102,6 +107,14 @@ export function renderConfig(o: WorkerdOptions): string {
     `(name = "DEFAULT_TTL_SECONDS", text = ${q(o.defaultTtlSeconds)})`,
     o.readToken !== undefined ? `(name = "READ_TOKEN", text = ${q(o.readToken)})` : `(name = "READ_TOKEN", fromEnvironment = ${q(o.readTokenEnv)})`,
   ];
+  if (o.mode === "edge") {
+    bindings.push(
+      o.writeTokens !== undefined
+        ? `(name = "WRITE_TOKENS", text = ${q(o.writeTokens)})`
+        : `(name = "WRITE_TOKENS", fromEnvironment = ${q(o.writeTokensEnv)})`,
+    );
+  }
+  for (const [k, v] of Object.entries(o.vars)) bindings.push(`(name = ${q(k)}, text = ${q(v)})`);
   if (o.mode === "edge") bindings.unshift(`(name = "METRICS", durableObjectNamespace = "MetricsStore")`);
   if (o.mode === "bridge") {
     bindings.push(`(name = "UPSTREAM_URL", text = ${q(o.upstream ?? "")})`);

@@ -135,7 +135,7 @@ async function refreshDiscovery(env: BridgeEnv, groupVersion: string, pathAndQue
     const doc: CachedDocument = { status: res.status, contentType: res.headers.get("content-type") ?? "application/json", body, storedAt: Date.now() };
     state.discovery.set(groupVersion, doc);
     markUp();
-    return new Response(body, { status: doc.status, headers: { "content-type": doc.contentType } });
+    return new Response(body.slice(0), { status: doc.status, headers: { "content-type": doc.contentType } });
   }
   throw new UpstreamError(`upstream answered ${res.status} for ${pathAndQuery}`);
 }
@@ -161,7 +161,8 @@ function probeInBackground(env: BridgeEnv, request: Request, ctx: ExecutionConte
 function fromCache(groupVersion: string): Response {
   const doc = state.discovery.get(groupVersion);
   if (!doc) return emptyResourceList(groupVersion);
-  return new Response(doc.body, {
+  // A copy per response, so the cached bytes can never be consumed or detached by one of them.
+  return new Response(doc.body.slice(0), {
     status: doc.status,
     headers: {
       "content-type": doc.contentType,

@@ -134,6 +134,22 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = {}): Run {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Like `cli` but without blocking the event loop (needed when the endpoint is a server in this process). */
+export function cliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((res) => {
+    const child = spawn(BIN("tsx"), [join(ROOT, "cli/main.ts"), ...args], { cwd: ROOT, env: { ...process.env, ...OFFLINE_ENV, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const t = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("exit", (status) => {
+      clearTimeout(t);
+      res({ status, stdout, stderr });
+    });
+  });
+}
+
 // ---------------------------------------------------------------------------------------------- PKI
 export interface TestPki {
   dir: string;
@@ -174,6 +190,15 @@ export async function makePki(): Promise<TestPki> {
 }
 
 export const read = (p: string) => readFileSync(p, "utf8");
+
+/** `cli token create` (the lead's command): returns the token and its WRITE_TOKENS entry. */
+export function createToken(name: string, namespaces: string, extra: string[] = []): { token: string; spec: object } {
+  const r = cli(["token", "create", "--name", name, "--namespaces", namespaces, ...extra]);
+  const token = /token \(shown once\): (\S+)/.exec(r.stdout)?.[1];
+  const entry = /WRITE_TOKENS entry: (.+)$/m.exec(r.stdout)?.[1];
+  if (r.status !== 0 || !token || !entry) throw new Error(`cli token create failed: ${r.stdout}${r.stderr}`);
+  return { token, spec: JSON.parse(entry) };
+}
 
 // ---------------------------------------------------------------------------------------------- TLS client
 export interface TlsGet {

@@ -1,0 +1,126 @@
+/**
+ * `cli check` against broken endpoints that real TLS servers on loopback stand in for: an edge that refuses the
+ * .svc SNI (what Cloudflare does), a server that never asks for a client certificate, wrong discovery documents,
+ * a slow server. (The good endpoint, wrong CA, wrong name and rogue client certificate are in edge.test.ts;
+ * the bridge with its upstream down in bridge.test.ts; wrangler dev over HTTPS in wrangler-https.test.ts.)
+ */
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import { createServer as createTlsServer, createSecureContext, type Server as TlsServer } from "node:tls";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanup, cli, cliAsync, freePort, makePki, read, type TestPki } from "./helpers";
+
+let pki: TestPki;
+const servers: (HttpsServer | TlsServer)[] = [];
+
+async function listen<S extends HttpsServer | TlsServer>(server: S): Promise<number> {
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r()));
+  servers.push(server);
+  return port;
+}
+
+const check = (port: number, ...extra: string[]) =>
+  cliAsync(["check", `https://127.0.0.1:${port}`, "--ca", pki.ca, "--client-cert", pki.clientCert, "--client-key", pki.clientKey, ...extra]);
+
+/** An https server with the right .svc certificate; `handler` decides the answers. */
+function svcServer(handler: Parameters<typeof createHttpsServer>[1], requestCert = true): HttpsServer {
+  return createHttpsServer(
+    { key: read(pki.serverKey), cert: read(pki.serverCert), ca: read(pki.frontProxyCa), requestCert, rejectUnauthorized: requestCert },
+    handler,
+  );
+}
+
+beforeAll(async () => {
+  pki = await makePki();
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  await cleanup();
+});
+
+describe("cli check on broken endpoints", () => {
+  it("an edge that refuses the .svc SNI (as Cloudflare does): handshake fails and the output explains SNI and the bridge", async () => {
+    const publicCtx = createSecureContext({ key: read(pki.serverKey), cert: read(pki.serverCert) });
+    const server = createTlsServer({
+      SNICallback: (name, cb) => (name === "edge-metrics-adapter.example.workers.dev" ? cb(null, publicCtx) : cb(new Error(`no certificate for ${name}`))),
+    });
+    server.on("tlsClientError", () => {});
+    const port = await listen(server);
+    const r = await check(port);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL\s+TLS handshake/m);
+    expect(r.stdout).toMatch(/SNI/);
+    expect(r.stdout).toMatch(/bridge/);
+    expect(r.stdout).toMatch(/custom-metrics-apiserver\.custom-metrics\.svc/);
+    expect(r.stdout).toMatch(/verdict: kube-apiserver could NOT use this endpoint/);
+  });
+
+  it("a workers.dev hostname: explains the SNI limitation instead of failing cryptically", () => {
+    const r = cli(["check", "https://edge-metrics-adapter.example.workers.dev", "--ca", pki.ca, "--client-cert", pki.clientCert, "--client-key", pki.clientKey]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/Cloudflare/);
+    expect(r.stdout).toMatch(/SNI/);
+    expect(r.stdout).toMatch(/--mode bridge --upstream https:\/\/edge-metrics-adapter\.example\.workers\.dev/);
+  });
+
+  it("a server that does not demand a client certificate fails 'client certificate demanded'", async () => {
+    const port = await listen(
+      svcServer((_req, res) => {
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify({ kind: "APIResourceList", apiVersion: "v1", groupVersion: _req.url!.replace("/apis/", ""), resources: [] }));
+      }, false),
+    );
+    const r = await check(port);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL\s+client certificate demanded\s+server answered HTTP 200 to a client WITHOUT a certificate/m);
+    expect(r.stdout).toMatch(/^PASS\s+certificate name/m);
+  });
+
+  it("wrong discovery documents: non-2xx, wrong kind, wrong groupVersion", async () => {
+    const port = await listen(
+      svcServer((req, res) => {
+        res.setHeader("content-type", "application/json");
+        if (req.url === "/apis/custom.metrics.k8s.io/v1beta1") {
+          res.statusCode = 503;
+          res.end(JSON.stringify({ kind: "Status", code: 503 }));
+        } else if (req.url === "/apis/custom.metrics.k8s.io/v1beta2") {
+          res.end(JSON.stringify({ kind: "APIGroupList" }));
+        } else {
+          res.end(JSON.stringify({ kind: "APIResourceList", groupVersion: "external.metrics.k8s.io/v1beta2", resources: [] }));
+        }
+      }),
+    );
+    const r = await check(port);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^PASS\s+client certificate demanded/m);
+    expect(r.stdout).toMatch(/^FAIL\s+discovery custom\.metrics\.k8s\.io\/v1beta1\s+HTTP 503/m);
+    expect(r.stdout).toMatch(/^FAIL\s+discovery custom\.metrics\.k8s\.io\/v1beta2\s+HTTP 200 but not an APIResourceList/m);
+    expect(r.stdout).toMatch(/^FAIL\s+discovery external\.metrics\.k8s\.io\/v1beta1\s+APIResourceList for groupVersion/m);
+  });
+
+  it("a discovery answer slower than 5 s fails the latency check", async () => {
+    const port = await listen(
+      svcServer((req, res) => {
+        const gv = req.url!.replace("/apis/", "");
+        const send = () => {
+          res.setHeader("content-type", "application/json");
+          res.end(JSON.stringify({ kind: "APIResourceList", apiVersion: "v1", groupVersion: gv, resources: [] }));
+        };
+        if (gv === "custom.metrics.k8s.io/v1beta2") setTimeout(send, 5300);
+        else send();
+      }),
+    );
+    const r = await check(port, "--no-external-metrics", "--timeout-ms", "8000");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^PASS\s+latency custom\.metrics\.k8s\.io\/v1beta1/m);
+    expect(r.stdout).toMatch(/^FAIL\s+latency custom\.metrics\.k8s\.io\/v1beta2\s+\d+ ms \(kube-apiserver gives up after 5000 ms\)/m);
+    expect(r.stdout).not.toMatch(/external\.metrics/);
+  });
+
+  it("--help documents every check and exits 0", () => {
+    const r = cli(["check", "--help"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/client certificate demanded/);
+  });
+});
