@@ -66,12 +66,17 @@ function authorizeBatch(c: Context<AppEnv>, scopes: { namespace: string; metric:
   throw new MetricsError("Forbidden", `batch refused (nothing was stored): ${problems.slice(0, 20).join("; ")}${problems.length > 20 ? `; … ${problems.length - 20} more` : ""}`);
 }
 
+/** An unauthenticated batch is refused before its body (up to the size limit) is read and parsed. */
+function refuseAnonymousBatch(c: Context<AppEnv>): void {
+  if (c.get("principal").kind === "anonymous") authorize(c, { operation: "write", namespace: null, metric: null });
+}
+
 async function writeObject(c: Context<AppEnv>, resolved: ResolvedTarget, metric: string) {
   check(metricNameProblem(metric));
   authorize(c, { operation: "write", namespace: scopeNamespace(resolved.target), metric });
   const fields = await readSingle(c);
   const { labels, objectLabels } = mergeLabels(c, fields);
-  const sample: ObjectSample = { target: resolved.target, metric, labels, objectLabels, ...pickTime(fields) };
+  const sample: ObjectSample = { target: resolved.target, metric, labels, objectLabels, ...valueAndTime(fields) };
   await c.get("store").write({ objects: [sample], externals: [] }, c.get("now"));
   countSamples("object", 1);
   return ack(c, {
@@ -84,7 +89,7 @@ async function writeObject(c: Context<AppEnv>, resolved: ResolvedTarget, metric:
   });
 }
 
-function pickTime(f: SampleFields) {
+function valueAndTime(f: SampleFields) {
   return { value: f.value, timestamp: f.timestamp, windowSeconds: f.windowSeconds, expiresAt: f.expiresAt };
 }
 
@@ -104,6 +109,7 @@ export function objectWriteApp() {
   const app = new Hono<AppEnv>();
 
   app.post("/", async (c) => {
+    refuseAnonymousBatch(c);
     const config = c.get("config");
     const now = c.get("now");
     const items = parseBatchBody(await readBodyText(c.req.raw, config.limits.maxBodyBytes), "object", now, config.freshness, config.limits.maxBatchSamples);
@@ -112,7 +118,7 @@ export function objectWriteApp() {
     items.forEach((item, i) => {
       try {
         const { target } = resolveTarget(item.namespace, item.resource, item.name);
-        samples.push({ target, metric: item.metric, labels: item.fields.labels ?? {}, objectLabels: item.fields.objectLabels, ...pickTime(item.fields) });
+        samples.push({ target, metric: item.metric, labels: item.fields.labels ?? {}, objectLabels: item.fields.objectLabels, ...valueAndTime(item.fields) });
       } catch (e) {
         if (!(e instanceof MetricsError)) throw e;
         problems.push(`[${i}]: ${e.message}`);
@@ -164,11 +170,12 @@ export function externalWriteApp() {
   const app = new Hono<AppEnv>();
 
   app.post("/", async (c) => {
+    refuseAnonymousBatch(c);
     const config = c.get("config");
     const now = c.get("now");
     const items = parseBatchBody(await readBodyText(c.req.raw, config.limits.maxBodyBytes), "external", now, config.freshness, config.limits.maxBatchSamples);
     const samples: ExternalSample[] = items.map((item) => ({
-      namespace: item.namespace, metric: item.metric, labels: item.fields.labels ?? {}, ...pickTime(item.fields),
+      namespace: item.namespace, metric: item.metric, labels: item.fields.labels ?? {}, ...valueAndTime(item.fields),
     }));
     authorizeBatch(c, samples.map((s) => ({ namespace: s.namespace, metric: s.metric })));
     await c.get("store").write({ objects: [], externals: samples }, now);
@@ -190,7 +197,7 @@ export function externalWriteApp() {
     const fields = await readSingle(c);
     if (fields.objectLabels) throw badRequest("objectLabels do not apply to external metrics (they describe no object)");
     const { labels } = mergeLabels(c, fields);
-    const sample: ExternalSample = { namespace, metric, labels, ...pickTime(fields) };
+    const sample: ExternalSample = { namespace, metric, labels, ...valueAndTime(fields) };
     await c.get("store").write({ objects: [], externals: [sample] }, c.get("now"));
     countSamples("external", 1);
     return ack(c, {
