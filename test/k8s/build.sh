@@ -74,7 +74,7 @@ build_minor() {
   log "$full: building kube-apiserver kube-controller-manager kubectl (GOTOOLCHAIN=$GOTOOLCHAIN; cold: many minutes on 2 cores)"
   if ! (
     cd "$moddir" &&
-    CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$tmp/" \
+    CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "$ldflags" -o "$tmp/" \
       k8s.io/kubernetes/cmd/kube-apiserver \
       k8s.io/kubernetes/cmd/kube-controller-manager \
       k8s.io/kubernetes/cmd/kubectl
@@ -84,7 +84,7 @@ build_minor() {
   log "$full: building etcd"
   if ! (
     pick_toolchain "$tools/etcd" && cd "$tools/etcd" &&
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$tmp/etcd" .
+    CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w" -o "$tmp/etcd" .
   ) 2>&1 | to_log; then
     log "$full: etcd build failed"; return 1
   fi

@@ -32,43 +32,44 @@ PKI="$RUN/pki"
 log() { printf '[k8s-cp] %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- stop / status / logs
-pgid_alive() { kill -0 -- "-$1" 2>/dev/null; }
+# A process group is alive while it has a member that is not a zombie (orphans that exited
+# stay zombies until PID 1 reaps them, and `kill -0` still succeeds on those).
+pgid_alive() { ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'; }
+
+# kill_group NAME GRACE : SIGTERM the process group, SIGKILL after GRACE seconds
+kill_group() {
+  local f="$PIDS/$1.pid" pid deadline
+  [ -f "$f" ] || return 0
+  pid="$(cat "$f")"
+  if pgid_alive "$pid"; then
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    deadline=$(( $(date +%s) + $2 ))
+    while pgid_alive "$pid"; do
+      if [ "$(date +%s)" -ge "$deadline" ]; then
+        log "SIGKILL $1 (pgid $pid)"; kill -KILL -- "-$pid" 2>/dev/null || true; sleep 0.2; break
+      fi
+      sleep 0.1
+    done
+  fi
+  rm -f "$f"
+}
 
 stop_all() {
-  local f pid name deadline any
+  local f
   [ -d "$PIDS" ] || return 0
-  # Components first (reverse start order), the watchdog last.
-  for name in kube-controller-manager kube-apiserver etcd; do
-    f="$PIDS/$name.pid"; [ -f "$f" ] || continue
-    pid="$(cat "$f")"
-    if pgid_alive "$pid"; then kill -TERM -- "-$pid" 2>/dev/null || true; fi
-  done
-  deadline=$(( $(date +%s) + 15 ))
-  while :; do
-    any=
-    for f in "$PIDS"/*.pid; do
-      [ -f "$f" ] || continue
-      [ "$(basename "$f")" = watchdog.pid ] && continue
-      pgid_alive "$(cat "$f")" && any=1
-    done
-    [ -z "$any" ] && break
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      for f in "$PIDS"/*.pid; do
-        [ "$(basename "$f")" = watchdog.pid ] && continue
-        pid="$(cat "$f")"; pgid_alive "$pid" && { log "SIGKILL $(basename "$f" .pid) (pgid $pid)"; kill -KILL -- "-$pid" 2>/dev/null || true; }
-      done
-      sleep 0.5; break
-    fi
-    sleep 0.2
-  done
+  # First whatever a test recorded in pids/<name>.pid (its own process group: edge node,
+  # bridge, ...), then the components in reverse start order (etcd last, so the apiserver
+  # shuts down cleanly), then the watchdog (unless the watchdog is the caller).
   for f in "$PIDS"/*.pid; do
     [ -f "$f" ] || continue
-    [ "$(basename "$f")" = watchdog.pid ] && continue
-    rm -f "$f"
+    case "$(basename "$f" .pid)" in watchdog|kube-controller-manager|kube-apiserver|etcd) continue ;; esac
+    kill_group "$(basename "$f" .pid)" 10
   done
+  kill_group kube-controller-manager 10
+  kill_group kube-apiserver 15
+  kill_group etcd 10
   if [ -f "$PIDS/watchdog.pid" ]; then
-    pid="$(cat "$PIDS/watchdog.pid")"; rm -f "$PIDS/watchdog.pid"
-    if [ -z "${K8S_CP_FROM_WATCHDOG:-}" ] && pgid_alive "$pid"; then kill -TERM -- "-$pid" 2>/dev/null || true; fi
+    if [ -n "${K8S_CP_FROM_WATCHDOG:-}" ]; then rm -f "$PIDS/watchdog.pid"; else kill_group watchdog 2; fi
   fi
   rm -f "$RUN/env" "$RUN/env.json"
   log "stopped (logs kept in $LOGS)"
@@ -201,7 +202,7 @@ start() {
   BIN="${line#K8S_BIN_DIR=}"
   [ -x "$BIN/kube-apiserver" ] || { log "no binaries (build.sh output: $line)"; return 1; }
   VERSION="$(basename "$(dirname "$BIN")")"
-  rm -rf "$RUN"; mkdir -p "$PIDS" "$LOGS" "$RUN/etcd-data" "$RUN/apiserver-certs" "$RUN/kcm-certs"
+  rm -rf "$RUN"; mkdir -p "$PIDS" "$LOGS" "$RUN/apiserver-certs" "$RUN/kcm-certs"; mkdir -m 700 "$RUN/etcd-data"
 
   gen_pki
   local etcd_port etcd_peer api_port kcm_port
@@ -217,10 +218,10 @@ start() {
     bash -c 'sleep "$1"; echo "[k8s-cp] max lifetime ($1s) reached: stopping"; exec "$2" stop' _ "${K8S_MAX_LIFETIME:-3600}" "$here/control-plane.sh"
 
   log "$VERSION: starting etcd on $ETCD_URL"
-  spawn etcd "$BIN/etcd" --name default --data-dir "$RUN/etcd-data" \
+  spawn etcd "$BIN/etcd" --name cp --data-dir "$RUN/etcd-data" \
     --listen-client-urls "$ETCD_URL" --advertise-client-urls "$ETCD_URL" \
     --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
-    --initial-cluster "default=http://127.0.0.1:$etcd_peer" --initial-cluster-state new \
+    --initial-cluster "cp=http://127.0.0.1:$etcd_peer" --initial-cluster-state new \
     --unsafe-no-fsync --log-level warn
   wait_until "$timeout" "etcd /health" etcd curl -fsS "$ETCD_URL/health"
 
@@ -309,18 +310,27 @@ case "$cmd" in
     ;;
   stop) stop_all ;;
   status) status ;;
-  logs) tail_logs "${1:-100}" ;;
+  logs) tail_logs "${1:-100}" 2>&1 ;;
   run)
     minor=""
     if [ $# -gt 0 ] && [ "$1" != "--" ]; then minor="$1"; shift; fi
     [ "${1:-}" = "--" ] && shift
     [ $# -gt 0 ] || { log "usage: $0 run [minor] -- CMD [ARGS...]"; exit 2; }
+    cmd_pid=""
     trap 'rc=$?; if [ "$rc" != 0 ]; then log "failed (exit $rc)"; tail_logs 40; fi; stop_all' EXIT
-    trap 'exit 130' INT TERM
+    # A signal ends CMD's process group too, then the EXIT trap stops the control plane.
+    trap 'if [ -n "$cmd_pid" ]; then kill -TERM -- "-$cmd_pid" 2>/dev/null; fi; exit 143' TERM
+    trap 'if [ -n "$cmd_pid" ]; then kill -INT -- "-$cmd_pid" 2>/dev/null; fi; exit 130' INT
     start $minor >/dev/null
     # shellcheck disable=SC1091
     source "$RUN/env"
-    "$@"
+    # CMD runs in its own process group in the background so that `wait` (unlike a foreground
+    # child) returns as soon as a signal arrives and the traps run at once.
+    setsid "$@" &
+    cmd_pid=$!
+    rc=0; wait "$cmd_pid" || rc=$?
+    cmd_pid=""
+    exit "$rc"
     ;;
   *)
     sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2

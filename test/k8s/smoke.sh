@@ -112,6 +112,11 @@ else
     *) fail "unexpected error from the proxied GET: $out" ;;
   esac
 fi
+hpa_sees_503() {
+  k -n "$ns" get hpa web -o jsonpath='{.status.conditions[?(@.type=="ScalingActive")].message}' 2>/dev/null |
+    grep -q 'the server is currently unable to handle the request'
+}
+poll 30 "HPA now reports 'the server is currently unable to handle the request' (aggregator 503)" hpa_sees_503
 
 # --- 4. Namespace deletion (namespace + garbage collector controllers) after the APIService is gone
 k delete apiservice "$apisvc" >/dev/null
