@@ -2,15 +2,49 @@
  * MetricStore over the Durable Object namespace: routes each command to its partition (store/partition.ts),
  * checks scope claims with the catalog before a batch writes anything (so a 409 leaves no trace), and
  * writes partitions in parallel. Depends only on the structural subset of the binding it uses.
+ *
+ * Discovery is cached in the isolate for at most DISCOVERY_CACHE_MS, per binding, and each entry carries its
+ * expiry, so an expired metric is never listed from the cache either. Any write that changed the catalog and
+ * any delete made through this isolate drop the copy at once, so on self-hosted workerd (one isolate) discovery
+ * is exact. On Cloudflare, where other isolates may serve requests, a metric may appear in (or, after a delete
+ * or a TTL reduction elsewhere, leave) discovery up to DISCOVERY_CACHE_MS late; never after its expiry.
  */
 import { conflict, MetricsError } from "../domain/errors";
 import { parseGroupResource } from "../domain/group-resource";
-import type { ExternalSample, Labels, ObjectSample, ObjectTarget } from "../domain/metric";
+import { labelsFromCanonical, type ExternalSample, type Labels, type ObjectSample, type ObjectTarget } from "../domain/metric";
 import type { ExternalListQuery, MetricStore, ObjectListQuery, WriteBatch } from "./metric-store";
-import type { DeleteCommand, MetricsStore } from "./metrics-object";
+import { expandObjectColumns, type CatalogEntry, type DeleteCommand, type MetricKind, type MetricsStore } from "./metrics-object";
 import { CATALOG_PARTITION, CLUSTER_PARTITION, partitionForNamespace, partitionForObject } from "./partition";
 
 export type MetricsNamespace = Pick<DurableObjectNamespace<MetricsStore>, "idFromName" | "get">;
+
+/** How long an isolate may answer discovery from its copy of the catalog's list. */
+export const DISCOVERY_CACHE_MS = 1000;
+
+interface DiscoveryCache {
+  /** Bumped by every catalog-changing write and every delete made through this isolate. */
+  generation: number;
+  lists: Map<MetricKind, { generation: number; now: number; wall: number; entries: CatalogEntry[] }>;
+}
+const discoveryCaches = new WeakMap<object, DiscoveryCache>();
+
+/** Canonical metric-label text → labels, memoised per isolate (most series have none or share a few sets). */
+const canonicalLabelsMemo = new Map<string, Labels>();
+function parseCanonicalLabels(text: string): Labels {
+  let labels = canonicalLabelsMemo.get(text);
+  if (labels === undefined) {
+    labels = labelsFromCanonical(text);
+    if (canonicalLabelsMemo.size >= 10_000) canonicalLabelsMemo.clear();
+    canonicalLabelsMemo.set(text, labels);
+  }
+  return labels;
+}
+
+function discoveryCache(ns: object): DiscoveryCache {
+  let cache = discoveryCaches.get(ns);
+  if (!cache) discoveryCaches.set(ns, (cache = { generation: 0, lists: new Map() }));
+  return cache;
+}
 
 export class DurableObjectMetricStore implements MetricStore {
   readonly #ns: MetricsNamespace;
@@ -57,32 +91,58 @@ export class DurableObjectMetricStore implements MetricStore {
       if (refusal) throw new MetricsError("Invalid", refusal.message);
     }
     const results = await Promise.all(partitions.map(([p, b]) => this.#stub(p).write(p, b.objects, b.externals, this.#maxSeries)));
-    const refusal = results.find((r) => r !== null);
+    if (results.some((r) => r.catalogChanged)) this.#discoveryChanged();
+    const refusal = results.find((r) => r.refusal !== null)?.refusal;
     if (refusal) throw new MetricsError("Invalid", refusal.message);
+  }
+
+  #discoveryChanged(): void {
+    const cache = discoveryCache(this.#ns);
+    cache.generation++;
+    cache.lists.clear();
+  }
+
+  /** The catalog's live entries of one kind, from this isolate's copy when it is recent and nothing changed since. */
+  async #catalogList(kind: MetricKind, now: number): Promise<CatalogEntry[]> {
+    const cache = discoveryCache(this.#ns);
+    const wall = Date.now();
+    const hit = cache.lists.get(kind);
+    if (hit && hit.generation === cache.generation && hit.now <= now && now - hit.now < DISCOVERY_CACHE_MS && wall - hit.wall < DISCOVERY_CACHE_MS) {
+      return hit.entries.filter((e) => e.expiresAt > now);
+    }
+    const generation = cache.generation;
+    const entries = await this.#stub(CATALOG_PARTITION).catalogList(kind, now);
+    if (generation === cache.generation) cache.lists.set(kind, { generation, now, wall, entries });
+    return entries;
   }
 
   getObjectMetric(target: ObjectTarget, metric: string, metricLabelSelector: string, now: number) {
     return this.#stub(partitionForObject(target.namespace)).getObjectMetric(target, metric, metricLabelSelector, now);
   }
 
-  listObjectMetrics(query: ObjectListQuery, now: number) {
-    return this.#stub(partitionForObject(query.namespace)).listObjectMetrics(query, now);
+  async listObjectMetrics(query: ObjectListQuery, now: number) {
+    const columns = await this.#stub(partitionForObject(query.namespace)).listObjectMetricColumns(query, now);
+    return expandObjectColumns(query, columns, parseCanonicalLabels);
   }
 
   listExternalMetrics(query: ExternalListQuery, now: number) {
     return this.#stub(partitionForNamespace(query.namespace)).listExternalMetrics(query, now);
   }
 
-  listCustomMetricInfos(now: number) {
-    return this.#stub(CATALOG_PARTITION).catalogList("custom", now);
+  async listCustomMetricInfos(now: number) {
+    return (await this.#catalogList("custom", now)).map(({ resource, metric, namespaced }) => ({ resource, metric, namespaced }));
   }
 
   async listExternalMetricNames(now: number) {
-    return (await this.#stub(CATALOG_PARTITION).catalogList("external", now)).map((i) => i.metric);
+    return (await this.#catalogList("external", now)).map((i) => i.metric);
   }
 
-  #delete(partition: string, command: DeleteCommand): Promise<number> {
-    return this.#stub(partition).deleteSeries(partition, command);
+  async #delete(partition: string, command: DeleteCommand): Promise<number> {
+    try {
+      return await this.#stub(partition).deleteSeries(partition, command);
+    } finally {
+      this.#discoveryChanged();
+    }
   }
 
   deleteObjectMetric(target: ObjectTarget, metric: string, labels: Labels | null) {

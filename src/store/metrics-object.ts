@@ -8,11 +8,24 @@
  * expired rows, and every read still filters on expiry (an alarm may run late; a value is never served at
  * or after its expiry). Results cross RPC as plain data; expected refusals are values, not exceptions.
  *
+ * Hot paths, as the benchmarks (bench/) measured them:
+ * - A write of a series that exists, whose expiry does not move back (a steady writer), is one UPDATE; new
+ *   series cost one UPDATE that misses and one INSERT. Series are counted for the quota only when a write
+ *   could reach it. Object labels are rewritten only when they change.
+ * - Object labels are also indexed as (key, value) rows, so a `pods/*` read whose selector has an equality
+ *   or `in` requirement touches only the objects that can match, not every series of the metric: read cost
+ *   follows the matching series, not the total stored. The selector is still applied in full afterwards.
+ *   When the selector is just that requirement, the index decides it and object labels are not read at all.
+ * - Parsed label sets are memoised by their stored text (pods of one workload share one label set), and a
+ *   `pods/*` answer crosses RPC as parallel arrays (listObjectMetricColumns), not one object per pod.
+ *
  * Discovery without fan-out: after a write, a partition tells the catalog the latest expiry of each metric
  * it holds, but only when that moves by more than a slack (10% of the TTL, at most 30 s), so a steady
  * writer costs the catalog about one call per metric per slack period. The catalog's expiry is never later
  * than the truth: a metric can drop out of discovery up to one slack before its last value expires, never
- * after. Deletes and TTL reductions recompute the exact value.
+ * after. Deletes and TTL reductions recompute the exact value. The catalog keeps its last list (with each
+ * metric's latest expiry) in memory until its next change; callers may cache it the same way
+ * (store/durable-object-store.ts).
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
@@ -44,6 +57,11 @@ export interface CatalogUpdate {
   readonly expiresAt: number | null;
   /** extend: keep the later of stored and given; set: replace (after deletes and TTL reductions). */
   readonly mode: "extend" | "set";
+}
+
+export interface CatalogEntry extends CustomMetricInfo {
+  /** Latest expiry of the identity over every partition that reported it. */
+  readonly expiresAt: number;
 }
 
 export interface ScopeClaim {
@@ -79,7 +97,17 @@ CREATE TABLE IF NOT EXISTS catalog (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS catalog_by_expiry ON catalog (expires_at);
 CREATE TABLE IF NOT EXISTS scopes (resource TEXT PRIMARY KEY, namespaced INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS object_labels (
+  resource TEXT NOT NULL, namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, name TEXT NOT NULL,
+  PRIMARY KEY (resource, namespace, key, value, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
+
+/** Bound parameters per statement are limited (100); larger `in` sets fall back to the scan. */
+const MAX_INDEXED_VALUES = 64;
+/** Memoised parsed label sets (by stored text); cleared when it grows past this. */
+const MAX_PARSED_LABELS = 20_000;
 
 type SeriesRow = { name: string; labels: string; value: string; timestamp: number; window: number | null; object_labels?: string | null };
 
@@ -98,8 +126,77 @@ export class MetricsStore extends DurableObject<Env> {
     this.#sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => {
       this.#sql.exec(SCHEMA);
+      this.#indexExistingObjectLabels();
       this.#alarmAt = await ctx.storage.getAlarm();
     });
+  }
+
+  /** One-time backfill of object_labels for objects stored before that index existed. */
+  #indexExistingObjectLabels(): void {
+    if (this.#sql.exec("SELECT 1 FROM meta WHERE key = 'object_labels'").toArray().length > 0) return;
+    this.ctx.storage.transactionSync(() => {
+      for (const o of this.#sql.exec<{ resource: string; namespace: string; name: string; labels: string }>("SELECT resource, namespace, name, labels FROM objects").toArray()) {
+        this.#insertLabelRows(o.resource, o.namespace, o.name, this.#parsedLabels(o.labels));
+      }
+      this.#sql.exec("INSERT INTO meta (key, value) VALUES ('object_labels', '1')");
+    });
+  }
+
+  readonly #parsed = new Map<string, Labels>();
+
+  /** JSON label text → object, memoised (callers must not mutate the result). */
+  #parsedLabels(text: string): Labels {
+    let labels = this.#parsed.get(text);
+    if (labels === undefined) {
+      labels = JSON.parse(text) as Labels;
+      if (this.#parsed.size >= MAX_PARSED_LABELS) this.#parsed.clear();
+      this.#parsed.set(text, labels);
+    }
+    return labels;
+  }
+
+  /** Canonical metric-label text (`[["k","v"]]`) → object, memoised; kept apart from #parsed, whose texts are JSON objects. */
+  readonly #canonical = new Map<string, Labels>();
+  #fromCanonical(text: string): Labels {
+    let labels = this.#canonical.get(text);
+    if (labels === undefined) {
+      labels = labelsFromCanonical(text);
+      if (this.#canonical.size >= MAX_PARSED_LABELS) this.#canonical.clear();
+      this.#canonical.set(text, labels);
+    }
+    return labels;
+  }
+
+  #insertLabelRows(resource: string, namespace: string, name: string, labels: Labels): void {
+    for (const [key, value] of Object.entries(labels)) {
+      this.#sql.exec(
+        "INSERT INTO object_labels (resource, namespace, key, value, name) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        resource, namespace, key, value, name,
+      );
+    }
+  }
+
+  /** Stores an object's labels (and their index rows) unless they are already what is stored. */
+  #setObjectLabels(resource: string, namespace: string, name: string, labels: Labels, written: Map<string, string>): void {
+    const text = JSON.stringify(labels);
+    const key = `${resource}\u0000${namespace}\u0000${name}`;
+    if (written.get(key) === text) return;
+    written.set(key, text);
+    const old = this.#sql
+      .exec<{ labels: string }>("SELECT labels FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name)
+      .toArray()[0];
+    if (old?.labels === text) return;
+    if (old) {
+      for (const [k, v] of Object.entries(this.#parsedLabels(old.labels))) {
+        this.#sql.exec("DELETE FROM object_labels WHERE resource = ? AND namespace = ? AND key = ? AND value = ? AND name = ?", resource, namespace, k, v, name);
+      }
+    }
+    this.#sql.exec(
+      `INSERT INTO objects (resource, namespace, name, labels) VALUES (?, ?, ?, ?)
+       ON CONFLICT (resource, namespace, name) DO UPDATE SET labels = excluded.labels`,
+      resource, namespace, name, text,
+    );
+    this.#insertLabelRows(resource, namespace, name, labels);
   }
 
   // ---- partition role -------------------------------------------------------------------------------
@@ -155,65 +252,66 @@ export class MetricsStore extends DurableObject<Env> {
    * Upserts samples in one transaction, then brings the catalog up to date. `partition` is this object's
    * name. Refuses (and stores nothing) when new series would exceed `maxSeries`.
    */
-  async write(partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[], maxSeries: number): Promise<QuotaRefusal | null> {
-    const refusal = this.#quotaRefusal(this.#newSeries(objects, externals), maxSeries);
-    if (refusal) return refusal;
+  async write(partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[], maxSeries: number): Promise<WriteOutcome> {
+    // A write adds at most one series per sample, so the per-sample existence check is needed only near the quota.
+    if (this.#countSeries() + objects.length + externals.length > maxSeries) {
+      const refusal = this.#quotaRefusal(this.#newSeries(objects, externals), maxSeries);
+      if (refusal) return { refusal, catalogChanged: false };
+    }
     const updates = new Map<string, CatalogUpdate>();
     const now = this.clock();
     let earliest = Infinity;
     let fresh = 0;
+    const labelsWritten = new Map<string, string>();
     this.ctx.storage.transactionSync(() => {
       for (const s of objects) {
         const { resource, namespace, name } = s.target;
         const labels = canonicalLabels(s.labels);
-        const previous = this.#sql
-          .exec<{ expires_at: number }>(
-            "SELECT expires_at FROM series WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
-            resource, namespace, s.metric, name, labels,
-          )
-          .toArray()[0];
-        this.#sql.exec(
-          `INSERT INTO series (resource, namespace, metric, name, labels, value, timestamp, window, expires_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (resource, namespace, metric, name, labels) DO UPDATE SET
-             value = excluded.value, timestamp = excluded.timestamp, window = excluded.window, expires_at = excluded.expires_at`,
-          resource, namespace, s.metric, name, labels, s.value, s.timestamp, s.windowSeconds, s.expiresAt,
+        const key = [resource, namespace, s.metric, name, labels] as const;
+        const previous = this.#upsert(
+          "UPDATE series SET value = ?, timestamp = ?, window = ?, expires_at = ? WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
+          "INSERT INTO series (value, timestamp, window, expires_at, resource, namespace, metric, name, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          "SELECT expires_at FROM series WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
+          s, key,
         );
-        if (s.objectLabels !== null) {
-          this.#sql.exec(
-            `INSERT INTO objects (resource, namespace, name, labels) VALUES (?, ?, ?, ?)
-             ON CONFLICT (resource, namespace, name) DO UPDATE SET labels = excluded.labels`,
-            resource, namespace, name, JSON.stringify(s.objectLabels),
-          );
-        }
+        if (s.objectLabels !== null) this.#setObjectLabels(resource, namespace, name, s.objectLabels, labelsWritten);
         earliest = Math.min(earliest, s.expiresAt);
         if (previous === undefined) fresh++;
-        this.#noteExpiry(updates, "custom", resource, s.metric, namespace !== "" , s.expiresAt, previous?.expires_at, now);
+        this.#noteExpiry(updates, "custom", resource, s.metric, namespace !== "" , s.expiresAt, previous, now);
       }
       for (const s of externals) {
-        const labels = canonicalLabels(s.labels);
-        const previous = this.#sql
-          .exec<{ expires_at: number }>(
-            "SELECT expires_at FROM external_series WHERE namespace = ? AND metric = ? AND labels = ?",
-            s.namespace, s.metric, labels,
-          )
-          .toArray()[0];
-        this.#sql.exec(
-          `INSERT INTO external_series (namespace, metric, labels, value, timestamp, window, expires_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (namespace, metric, labels) DO UPDATE SET
-             value = excluded.value, timestamp = excluded.timestamp, window = excluded.window, expires_at = excluded.expires_at`,
-          s.namespace, s.metric, labels, s.value, s.timestamp, s.windowSeconds, s.expiresAt,
+        const key = [s.namespace, s.metric, canonicalLabels(s.labels)] as const;
+        const previous = this.#upsert(
+          "UPDATE external_series SET value = ?, timestamp = ?, window = ?, expires_at = ? WHERE namespace = ? AND metric = ? AND labels = ?",
+          "INSERT INTO external_series (value, timestamp, window, expires_at, namespace, metric, labels) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          "SELECT expires_at FROM external_series WHERE namespace = ? AND metric = ? AND labels = ?",
+          s, key,
         );
         earliest = Math.min(earliest, s.expiresAt);
         if (previous === undefined) fresh++;
-        this.#noteExpiry(updates, "external", "", s.metric, true, s.expiresAt, previous?.expires_at, now);
+        this.#noteExpiry(updates, "external", "", s.metric, true, s.expiresAt, previous, now);
       }
     });
     this.#seriesCount = this.#countSeries() + fresh;
     await this.#scheduleAlarm(earliest);
-    await this.#report(partition, [...updates.values()]);
-    return null;
+    const report = [...updates.values()];
+    await this.#report(partition, report);
+    return { refusal: null, catalogChanged: report.length > 0 };
+  }
+
+  /**
+   * Writes one sample's row and returns the previous expiry (undefined for a new series). The common case, a
+   * series whose expiry does not move back, is the first UPDATE; a new series is the INSERT; only a write
+   * that shortens an expiry reads the old value (the catalog then needs the exact maximum).
+   * `key` values follow the value columns in every statement, in the order of the primary key.
+   */
+  #upsert(update: string, insert: string, select: string, s: { value: string; timestamp: number; windowSeconds: number | null; expiresAt: number }, key: readonly string[]): number | undefined {
+    const values = [s.value, s.timestamp, s.windowSeconds, s.expiresAt] as const;
+    if (this.#sql.exec(`${update} AND expires_at <= ?`, ...values, ...key, s.expiresAt).rowsWritten > 0) return s.expiresAt;
+    if (this.#sql.exec(insert, ...values, ...key).rowsWritten > 0) return undefined;
+    const previous = this.#sql.exec<{ expires_at: number }>(select, ...key).one().expires_at;
+    this.#sql.exec(update, ...values, ...key);
+    return previous;
   }
 
   /**
@@ -271,27 +369,68 @@ export class MetricsStore extends DurableObject<Env> {
         target.resource, target.namespace, metric, target.name, now,
       )
       .toArray();
-    const picked = newestPerObject(rows, selectorOrNull(metricLabelSelector));
-    return picked.length ? toObjectValue(target.resource, target.namespace, metric, picked[0]) : null;
+    const picked = newestPerObject(rows, selectorOrNull(metricLabelSelector), labelsFromCanonical);
+    return picked.length ? toObjectValue(target.resource, target.namespace, metric, picked[0], labelsFromCanonical(picked[0].labels)) : null;
   }
 
   listObjectMetrics(query: ObjectListQuery, now: number): ObjectMetricValue[] {
-    const rows = this.#sql
-      .exec<SeriesRow>(
-        `SELECT s.name, s.labels, s.value, s.timestamp, s.window, o.labels AS object_labels
-         FROM series s LEFT JOIN objects o ON o.resource = s.resource AND o.namespace = s.namespace AND o.name = s.name
-         WHERE s.resource = ? AND s.namespace = ? AND s.metric = ? AND s.expires_at > ?
-         ORDER BY s.name`,
-        query.resource, query.namespace, query.metric, now,
-      )
-      .toArray();
+    return expandObjectColumns(query, this.listObjectMetricColumns(query, now), (t) => this.#fromCanonical(t));
+  }
+
+  /**
+   * listObjectMetrics as parallel arrays: a thousand-pod answer crosses RPC as five arrays of primitives
+   * instead of a thousand nested objects (store/durable-object-store.ts expands them in the caller).
+   */
+  listObjectMetricColumns(query: ObjectListQuery, now: number): ObjectMetricColumns {
     const objectSelector = selectorOrNull(query.labelSelector);
-    const matching = objectSelector
-      ? rows.filter((r) => objectSelector.matches(r.object_labels ? (JSON.parse(r.object_labels) as Labels) : {}))
-      : rows;
-    return newestPerObject(matching, selectorOrNull(query.metricLabelSelector)).map((r) =>
-      toObjectValue(query.resource, query.namespace, query.metric, r),
-    );
+    const narrowing = objectSelector ? indexableRequirement(objectSelector) : null;
+    // A selector that is just the indexed requirement is decided by the index: no need for the labels.
+    const decided = narrowing !== null && objectSelector!.requirements.length === 1;
+    const rows = narrowing
+      ? this.#sql
+          .exec<SeriesRow>(
+            // Only objects that carry key=value (for one of the values) can match: start from the label index.
+            // CROSS JOIN fixes that order (SQLite's planner would otherwise walk every series of the metric,
+            // in name order, to save the final sort).
+            `SELECT s.name, s.labels, s.value, s.timestamp, s.window${decided ? "" : ", o.labels AS object_labels"}
+             FROM object_labels l
+             CROSS JOIN series s ON s.resource = l.resource AND s.namespace = l.namespace AND s.metric = ? AND s.name = l.name
+             ${decided ? "" : "CROSS JOIN objects o ON o.resource = l.resource AND o.namespace = l.namespace AND o.name = l.name"}
+             WHERE l.resource = ? AND l.namespace = ? AND l.key = ? AND l.value IN (${narrowing.values.map(() => "?").join(", ")})
+               AND s.expires_at > ?
+             ORDER BY s.name`,
+            query.metric, query.resource, query.namespace, narrowing.key, ...narrowing.values, now,
+          )
+          .toArray()
+      : this.#sql
+          .exec<SeriesRow>(
+            `SELECT s.name, s.labels, s.value, s.timestamp, s.window, o.labels AS object_labels
+             FROM series s LEFT JOIN objects o ON o.resource = s.resource AND o.namespace = s.namespace AND o.name = s.name
+             WHERE s.resource = ? AND s.namespace = ? AND s.metric = ? AND s.expires_at > ?
+             ORDER BY s.name`,
+            query.resource, query.namespace, query.metric, now,
+          )
+          .toArray();
+    let matching = rows;
+    if (objectSelector && !decided) {
+      const verdicts = new Map<string, boolean>();
+      matching = rows.filter((r) => {
+        const text = r.object_labels ?? "{}";
+        let ok = verdicts.get(text);
+        if (ok === undefined) verdicts.set(text, (ok = objectSelector.matches(this.#parsedLabels(text))));
+        return ok;
+      });
+    }
+    const picked = newestPerObject(matching, selectorOrNull(query.metricLabelSelector), (t) => this.#fromCanonical(t));
+    const out: ObjectMetricColumns = { names: [], labels: [], values: [], timestamps: [], windows: [] };
+    for (const r of picked) {
+      out.names.push(r.name);
+      out.labels.push(r.labels);
+      out.values.push(r.value);
+      out.timestamps.push(r.timestamp);
+      out.windows.push(r.window);
+    }
+    return out;
   }
 
   listExternalMetrics(query: ExternalListQuery, now: number): ExternalMetricValue[] {
@@ -350,15 +489,21 @@ export class MetricsStore extends DurableObject<Env> {
   }
 
   #dropOrphanObjects(): void {
-    this.#sql.exec(
+    const dropped = this.#sql.exec(
       `DELETE FROM objects WHERE NOT EXISTS (
          SELECT 1 FROM series s WHERE s.resource = objects.resource AND s.namespace = objects.namespace AND s.name = objects.name)`,
+    ).rowsWritten;
+    if (dropped === 0) return;
+    this.#sql.exec(
+      `DELETE FROM object_labels WHERE NOT EXISTS (
+         SELECT 1 FROM objects o WHERE o.resource = object_labels.resource AND o.namespace = object_labels.namespace AND o.name = object_labels.name)`,
     );
   }
 
   // ---- catalog role ---------------------------------------------------------------------------------
 
   catalogReport(partition: string, updates: readonly CatalogUpdate[]): void {
+    this.#listed.clear();
     let earliest = Infinity;
     this.ctx.storage.transactionSync(() => {
       for (const u of updates) {
@@ -378,14 +523,26 @@ export class MetricsStore extends DurableObject<Env> {
     void this.#scheduleAlarm(earliest);
   }
 
-  catalogList(kind: MetricKind, now: number): CustomMetricInfo[] {
-    return this.#sql
-      .exec<{ resource: string; metric: string; namespaced: number }>(
-        "SELECT DISTINCT resource, metric, namespaced FROM catalog WHERE kind = ? AND expires_at > ? ORDER BY resource, metric",
+  /** Last catalogList answer per kind, with the `now` it was computed for; dropped whenever the catalog changes. */
+  readonly #listed = new Map<MetricKind, { at: number; entries: CatalogEntry[] }>();
+
+  /**
+   * Live identities with their latest expiry (so a caller may keep the list and drop entries as they expire).
+   * Served from memory until the catalog changes; an entry is returned only while its expiry is ahead of `now`.
+   */
+  catalogList(kind: MetricKind, now: number): CatalogEntry[] {
+    const memo = this.#listed.get(kind);
+    if (memo && memo.at <= now) return memo.entries.filter((e) => e.expiresAt > now);
+    const entries = this.#sql
+      .exec<{ resource: string; metric: string; namespaced: number; expires_at: number }>(
+        `SELECT resource, metric, namespaced, MAX(expires_at) AS expires_at FROM catalog WHERE kind = ? AND expires_at > ?
+         GROUP BY resource, metric, namespaced ORDER BY resource, metric`,
         kind, now,
       )
       .toArray()
-      .map((r) => ({ resource: r.resource, metric: r.metric, namespaced: r.namespaced === 1 }));
+      .map((r) => ({ resource: r.resource, metric: r.metric, namespaced: r.namespaced === 1, expiresAt: r.expires_at }));
+    this.#listed.set(kind, { at: now, entries });
+    return entries;
   }
 
   /**
@@ -436,6 +593,7 @@ export class MetricsStore extends DurableObject<Env> {
     const now = this.clock();
     this.#alarmAt = null;
     this.#seriesCount = null;
+    this.#listed.clear();
     this.ctx.storage.transactionSync(() => {
       this.#sql.exec("DELETE FROM series WHERE expires_at <= ?", now);
       this.#dropOrphanObjects();
@@ -453,6 +611,38 @@ export class MetricsStore extends DurableObject<Env> {
       .one().m;
     if (next !== null) await this.#scheduleAlarm(Math.max(next, now + 1));
   }
+}
+
+/** Values of one metric for objects of one resource in one namespace, as parallel arrays (see listObjectMetricColumns). */
+export interface ObjectMetricColumns {
+  names: string[];
+  /** Canonical metric-label text (labelsFromCanonical). */
+  labels: string[];
+  values: string[];
+  timestamps: number[];
+  windows: (number | null)[];
+}
+
+/** ObjectMetricColumns → ObjectMetricValue[]; `parse` turns canonical label text into labels (memoise it). */
+export function expandObjectColumns(query: ObjectListQuery, c: ObjectMetricColumns, parse: (canonical: string) => Labels): ObjectMetricValue[] {
+  const out: ObjectMetricValue[] = new Array(c.names.length);
+  for (let i = 0; i < c.names.length; i++) {
+    out[i] = {
+      target: { resource: query.resource, namespace: query.namespace, name: c.names[i]! },
+      metric: query.metric,
+      labels: parse(c.labels[i]!),
+      value: c.values[i]!,
+      timestamp: c.timestamps[i]!,
+      windowSeconds: c.windows[i]!,
+    };
+  }
+  return out;
+}
+
+export interface WriteOutcome {
+  readonly refusal: QuotaRefusal | null;
+  /** Whether the catalog (discovery) was told something; callers caching discovery drop their copy. */
+  readonly catalogChanged: boolean;
 }
 
 export interface QuotaRefusal {
@@ -478,10 +668,10 @@ function selectorOrNull(selector: string): LabelSelector | null {
  * for Object metrics). Ties go to the smallest canonical label set, for a stable answer.
  * `rows` must be grouped by name (the SQL orders by name).
  */
-function newestPerObject(rows: readonly SeriesRow[], selector: LabelSelector | null): SeriesRow[] {
+function newestPerObject(rows: readonly SeriesRow[], selector: LabelSelector | null, parse: (canonical: string) => Labels): SeriesRow[] {
   const out: SeriesRow[] = [];
   for (const row of rows) {
-    if (selector && !selector.matches(labelsFromCanonical(row.labels))) continue;
+    if (selector && !selector.matches(parse(row.labels))) continue;
     const last = out[out.length - 1];
     if (last && last.name === row.name) {
       if (row.timestamp > last.timestamp || (row.timestamp === last.timestamp && row.labels < last.labels)) out[out.length - 1] = row;
@@ -492,11 +682,25 @@ function newestPerObject(rows: readonly SeriesRow[], selector: LabelSelector | n
   return out;
 }
 
-function toObjectValue(resource: string, namespace: string, metric: string, row: SeriesRow): ObjectMetricValue {
+/**
+ * The requirement a `pods/*` read can start from in the label index: the first `=`, `==` or `in` (every
+ * matching object carries that key with one of those values). Null when there is none (`!=`, `notin`,
+ * `exists`, `!`, `gt`, `lt` only) or the value set is too large to bind.
+ */
+function indexableRequirement(selector: LabelSelector): { key: string; values: readonly string[] } | null {
+  for (const r of selector.requirements) {
+    if ((r.operator === "=" || r.operator === "==" || r.operator === "in") && r.values.length > 0 && r.values.length <= MAX_INDEXED_VALUES) {
+      return { key: r.key, values: r.values };
+    }
+  }
+  return null;
+}
+
+function toObjectValue(resource: string, namespace: string, metric: string, row: SeriesRow, labels: Labels): ObjectMetricValue {
   return {
     target: { resource, namespace, name: row.name },
     metric,
-    labels: labelsFromCanonical(row.labels),
+    labels,
     value: row.value,
     timestamp: row.timestamp,
     windowSeconds: row.window,

@@ -1,0 +1,651 @@
+/**
+ * `npm run bench`: one command, one run, one machine. Builds the bundle, starts a real workerd edge node
+ * (plain-HTTP public socket) and Debian's prometheus-pushgateway (installed with apt-get if missing), drives
+ * both with wrk at the same concurrency and duration, and writes bench/results/latest.{json,md,svg}.
+ *
+ * Every server binds 127.0.0.1, runs under `timeout` (it stops by itself even if this process dies) and is
+ * stopped by its process-group id at the end. Every load loop is bounded in count and time.
+ *
+ * Reads go through the public socket with READ_TOKEN (`Authorization: Bearer`), writes with a scoped token
+ * from WRITE_TOKENS: the aggregator socket needs a TLS client certificate, which wrk cannot send.
+ *
+ * Knobs (environment; defaults in brackets) are listed in bench/README.md.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes, createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { connect } from "node:net";
+import { buildBundle, bin, projectRoot, OFFLINE_ENV } from "../cli/lib/build";
+import { writeWorkerdDir, wranglerCompat } from "../cli/lib/workerd";
+import { createCA, issue, loadSigner } from "../cli/lib/pki";
+import { Inspector, saveProfile } from "./profile";
+import { renderMarkdown, renderReadmeSection, renderSvg, updateReadme, type BenchResults, type ScenarioResult, type ScaleLevel, type WrkSummary } from "./report";
+
+// ------------------------------------------------------------------------------------------- knobs
+const env = process.env;
+const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
+const list = (name: string, fallback: number[]) => (env[name] ? env[name]!.split(",").filter(Boolean).map(Number) : fallback);
+const KNOBS = {
+  duration: num("BENCH_DURATION", 8),
+  warmup: num("BENCH_WARMUP", 2),
+  connections: num("BENCH_CONNECTIONS", 10),
+  pods: list("BENCH_PODS", [100, 1000, 10000]),
+  batchSizes: list("BENCH_BATCH_SIZES", [1, 100, 1000]),
+  scale: list("BENCH_SCALE", [10_000, 100_000, 1_000_000]),
+  scaleDuration: num("BENCH_SCALE_DURATION", 4),
+  loadBatch: num("BENCH_LOAD_BATCH", 10_000),
+  loadTimeoutS: num("BENCH_LOAD_TIMEOUT", 420),
+  lifetimeS: num("BENCH_SERVER_LIFETIME", 1800),
+  /** Scenario ids to CPU-profile (needs BENCH_INSPECTOR, a free port for workerd's inspector). */
+  profile: new Set((env.BENCH_PROFILE ?? "").split(",").filter(Boolean)),
+  only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(",")) : null,
+  out: env.BENCH_OUT ?? join(projectRoot(), "bench", "results"),
+  keep: env.BENCH_KEEP === "1",
+};
+const want = (group: string) => KNOBS.only === null || KNOBS.only.has(group);
+const ROOT = projectRoot();
+const WORK = mkdtempSync(join(tmpdir(), "ema-bench-"));
+const log = (...a: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
+
+// ------------------------------------------------------------------------------------------- processes
+interface Server {
+  name: string;
+  child: ChildProcess;
+  /** The real server process (the child of `timeout`). */
+  pid: () => number;
+  output: () => string;
+}
+const servers: Server[] = [];
+
+function startServer(name: string, cmd: string, args: string[], extraEnv: Record<string, string> = {}): Server {
+  const child = spawn("timeout", ["-s", "TERM", "-k", "10", String(KNOBS.lifetimeS), cmd, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...OFFLINE_ENV, ...extraEnv },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  const keep = (d: Buffer) => {
+    out += d;
+    if (out.length > 200_000) out = out.slice(-100_000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  const server: Server = {
+    name,
+    child,
+    output: () => out,
+    pid: () => {
+      const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+      return Number(kids[0] ?? child.pid);
+    },
+  };
+  servers.push(server);
+  return server;
+}
+
+function stopAll(): void {
+  for (const s of servers) {
+    try {
+      if (s.child.pid && s.child.exitCode === null) process.kill(-s.child.pid, "SIGTERM");
+    } catch {
+      /* gone */
+    }
+  }
+}
+/** Stops every server, waits (at most 15 s) until they have exited, then removes the run's temp dir. */
+async function shutdown(): Promise<void> {
+  stopAll();
+  const deadline = Date.now() + 15_000;
+  while (servers.some((s) => s.child.exitCode === null && s.child.signalCode === null) && Date.now() < deadline) await sleep(100);
+  // The Pushgateway writes its persistence file on the way out; remove the directory only after it is gone.
+  if (!KNOBS.keep) rmSync(WORK, { recursive: true, force: true });
+  else log(`kept ${WORK}`);
+}
+process.on("exit", stopAll);
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => void shutdown().finally(() => process.exit(130)));
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = connect({ host: "127.0.0.1", port }, () => (s.destroy(), res(true)));
+    s.on("error", () => res(false));
+  });
+}
+
+async function waitPort(server: Server, port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null) throw new Error(`${server.name} exited (${server.child.exitCode}):\n${server.output()}`);
+    if (await tcpOpen(port)) return;
+    await sleep(50);
+  }
+  throw new Error(`${server.name} did not open port ${port}:\n${server.output()}`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 600_000 });
+  return `${r.stdout ?? ""}${r.stderr ?? ""}`.trim();
+}
+
+/** user+system CPU seconds of a process (from /proc/<pid>/stat), or NaN. */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = f.slice(f.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s on Linux)
+  } catch {
+    return NaN;
+  }
+}
+
+function rssBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    total += e.isDirectory() ? dirBytes(p) : statSync(p).size;
+  }
+  return total;
+}
+
+/** Number of `go build` processes running (other engineers' builds share the machine). */
+function goBuilds(): number {
+  return sh("ps", ["-eo", "args"]).split("\n").filter((l) => /\bgo build\b/.test(l)).length;
+}
+
+// ------------------------------------------------------------------------------------------- wrk
+interface Req {
+  method: "GET" | "POST";
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+let reqFileSeq = 0;
+function writeRequests(reqs: Req[]): string {
+  const chunks: Buffer[] = [];
+  for (const r of reqs) {
+    const body = Buffer.from(r.body ?? "", "utf8");
+    const head = `${r.method} ${r.path} ${body.length}\n${Object.entries(r.headers).map(([k, v]) => `${k}: ${v}\n`).join("")}\n`;
+    chunks.push(Buffer.from(head, "utf8"), body);
+  }
+  const path = join(WORK, `requests-${++reqFileSeq}.txt`);
+  writeFileSync(path, Buffer.concat(chunks));
+  return path;
+}
+
+function runWrk(url: string, requestsFile: string, seconds: number, connections: number): Promise<WrkSummary> {
+  return new Promise((res, rej) => {
+    const args = ["-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", join(ROOT, "bench", "wrk.lua"), url];
+    const child = spawn("wrk", args, { env: { ...process.env, BENCH_REQUESTS: requestsFile }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    const kill = setTimeout(() => child.kill("SIGKILL"), (seconds + 30) * 1000);
+    child.on("exit", () => {
+      clearTimeout(kill);
+      const line = /BENCH_RESULT (\{.*\})/.exec(out)?.[1];
+      if (!line) return rej(new Error(`wrk produced no result:\n${out}`));
+      res(JSON.parse(line) as WrkSummary);
+    });
+  });
+}
+
+// ------------------------------------------------------------------------------------------- setup
+interface Target {
+  url: string;
+  pid: () => number;
+}
+
+async function startEdge(): Promise<Target & { stateDir: string; readToken: string; writeToken: string; bundle: string; configPath: string }> {
+  let bundle = env.BENCH_BUNDLE;
+  if (bundle) log(`using the prebuilt bundle ${bundle} (BENCH_BUNDLE)`);
+  else {
+    log("building the bundle (wrangler deploy --dry-run)");
+    bundle = buildBundle(join(WORK, "dist"));
+  }
+  const frontProxy = await createCA("bench-front-proxy-ca");
+  const serving = await createCA("bench-serving-ca");
+  const server = await issue(await loadSigner(serving.certPem, serving.keyPem), { commonName: "bench", dnsNames: ["localhost"], usage: "server" });
+  const tls = join(WORK, "pki");
+  mkdirSync(tls, { recursive: true });
+  writeFileSync(join(tls, "front-proxy-ca.crt"), frontProxy.certPem);
+  writeFileSync(join(tls, "server.crt"), server.certPem);
+  writeFileSync(join(tls, "server.key"), server.keyPem);
+
+  const writeToken = `ema_${randomBytes(32).toString("base64url")}`;
+  const readToken = randomBytes(24).toString("base64url");
+  const tokens = [{ name: "bench", sha256: createHash("sha256").update(writeToken).digest("hex"), namespaces: ["*"], metrics: ["*"], operations: ["write", "delete", "read"] }];
+  const [aggregatorPort, publicPort] = [await freePort(), await freePort()];
+  const compat = wranglerCompat(join(ROOT, "wrangler.toml"));
+  const stateDir = join(WORK, "state");
+  const configPath = writeWorkerdDir({
+    mode: "edge",
+    outDir: join(WORK, "workerd"),
+    bundle,
+    listen: "127.0.0.1",
+    aggregatorPort,
+    publicPort,
+    serverCert: join(tls, "server.crt"),
+    serverKey: join(tls, "server.key"),
+    frontProxyCa: join(tls, "front-proxy-ca.crt"),
+    stateDir,
+    uniqueKey: "edge-metrics-adapter-bench",
+    compatibilityDate: compat.date,
+    compatibilityFlags: compat.flags,
+    defaultTtlSeconds: "3600",
+    readToken,
+    readTokenEnv: "READ_TOKEN",
+    writeTokens: JSON.stringify(tokens),
+    writeTokensEnv: "WRITE_TOKENS",
+    vars: { WRITE_RATE_LIMIT: "100000000/1", MAX_SERIES_PER_NAMESPACE: "5000000" },
+  });
+  const inspector = env.BENCH_INSPECTOR ? ["--inspector-addr", `127.0.0.1:${env.BENCH_INSPECTOR}`] : [];
+  // BENCH_WORKERD_WRAPPER (e.g. "eatmydata", which turns fsync into a no-op) is for experiments only.
+  const wrapper = (env.BENCH_WORKERD_WRAPPER ?? "").split(" ").filter(Boolean);
+  const s = wrapper.length
+    ? startServer("workerd", wrapper[0]!, [...wrapper.slice(1), bin("workerd"), "serve", configPath, ...inspector])
+    : startServer("workerd", bin("workerd"), ["serve", configPath, ...inspector]);
+  await waitPort(s, publicPort);
+  return { url: `http://127.0.0.1:${publicPort}`, pid: s.pid, stateDir, readToken, writeToken, bundle, configPath };
+}
+
+async function startPushgateway(variant: "default" | "nocheck"): Promise<Target & { command: string }> {
+  let exe = sh("sh", ["-c", "command -v prometheus-pushgateway || true"]);
+  if (!exe) {
+    log("prometheus-pushgateway missing: apt-get install -y prometheus-pushgateway");
+    if (process.getuid?.() !== 0) throw new Error("prometheus-pushgateway is not installed and this is not root; run: sudo apt-get install -y prometheus-pushgateway");
+    sh("apt-get", ["update"]);
+    const out = spawnSync("apt-get", ["install", "-y", "prometheus-pushgateway"], { encoding: "utf8", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    if (out.status !== 0) throw new Error(`apt-get install prometheus-pushgateway failed:\n${out.stdout}${out.stderr}`);
+    exe = sh("sh", ["-c", "command -v prometheus-pushgateway"]);
+  }
+  const port = await freePort();
+  // Debian's defaults, except that the persistence file (written every 5 min) lives in the run's temp dir.
+  const args = [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(WORK, `pushgateway-${variant}.data`)}`, "--log.level=warn"];
+  if (variant === "nocheck") args.push("--push.disable-consistency-check");
+  const s = startServer(`pushgateway-${variant}`, exe, args);
+  await waitPort(s, port);
+  return { url: `http://127.0.0.1:${port}`, pid: s.pid, command: `${exe} ${args.join(" ")}` };
+}
+
+// ------------------------------------------------------------------------------------------- data
+const JSON_CT = "application/json";
+const PG_CT = "text/plain; version=0.0.4";
+const CUSTOM = "/apis/custom.metrics.k8s.io/v1beta2";
+
+function sample(namespace: string, name: string, metric: string, objectLabels?: Record<string, string>) {
+  return objectLabels
+    ? { namespace, resource: "pods", name, metric, value: "42", objectLabels }
+    : { namespace, resource: "pods", name, metric, value: "42" };
+}
+
+async function post(url: string, path: string, token: string, body: string): Promise<void> {
+  const r = await fetch(url + path, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": JSON_CT }, body });
+  const text = await r.text();
+  if (r.status !== 200) throw new Error(`POST ${path} → ${r.status}: ${text.slice(0, 500)}`);
+}
+
+/** Loads samples in batches of KNOBS.loadBatch (two requests in flight); bounded by KNOBS.loadTimeoutS. */
+async function load(url: string, token: string, samples: AsyncIterable<object[]> | Iterable<object[]>): Promise<{ samples: number; seconds: number }> {
+  const t0 = performance.now();
+  const deadline = Date.now() + KNOBS.loadTimeoutS * 1000;
+  let n = 0;
+  const inflight = new Set<Promise<void>>();
+  for await (const batch of samples) {
+    if (Date.now() > deadline) throw new Error(`loading exceeded BENCH_LOAD_TIMEOUT=${KNOBS.loadTimeoutS}s after ${n} samples`);
+    const p: Promise<void> = post(url, "/write-metrics", token, JSON.stringify(batch)).then(() => {
+      n += batch.length;
+      inflight.delete(p);
+    });
+    inflight.add(p);
+    if (inflight.size >= 2) await Promise.race(inflight);
+  }
+  await Promise.all(inflight);
+  return { samples: n, seconds: (performance.now() - t0) / 1000 };
+}
+
+function* chunks<T>(items: Iterable<T>, size: number): Iterable<T[]> {
+  let buf: T[] = [];
+  for (const it of items) {
+    buf.push(it);
+    if (buf.length === size) {
+      yield buf;
+      buf = [];
+    }
+  }
+  if (buf.length) yield buf;
+}
+
+function* range(from: number, to: number): Iterable<number> {
+  for (let i = from; i < to; i++) yield i;
+}
+
+async function getJson(url: string, path: string, token: string): Promise<{ status: number; body: any }> {
+  const r = await fetch(url + path, { headers: { authorization: `Bearer ${token}` } });
+  const text = await r.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* keep text */
+  }
+  return { status: r.status, body };
+}
+
+// ------------------------------------------------------------------------------------------- scenarios
+interface Scenario {
+  id: string;
+  group: string;
+  label: string;
+  target: "edge" | "pushgateway" | "pushgateway-nocheck";
+  requests: Req[];
+  samplesPerRequest: number;
+  connections?: number;
+  compareTo?: string;
+  duration?: number;
+}
+
+async function measure(s: Scenario, t: Target): Promise<ScenarioResult> {
+  const file = writeRequests(s.requests);
+  const connections = s.connections ?? KNOBS.connections;
+  const duration = s.duration ?? KNOBS.duration;
+  if (KNOBS.warmup > 0) await runWrk(t.url, file, KNOBS.warmup, connections);
+  const pid = t.pid();
+  const profiler = KNOBS.profile.has(s.id) && s.target === "edge" && env.BENCH_INSPECTOR ? await Inspector.connect(Number(env.BENCH_INSPECTOR)) : null;
+  await profiler?.start();
+  const cpu0 = cpuSeconds(pid);
+  const w = await runWrk(t.url, file, duration, connections);
+  const cpu1 = cpuSeconds(pid);
+  if (profiler) {
+    mkdirSync(KNOBS.out, { recursive: true });
+    const text = saveProfile(await profiler.stop(), join(KNOBS.out, s.id));
+    profiler.close();
+    log(`profile of ${s.id}:\n${text.split("\n").slice(0, 30).join("\n")}`);
+  }
+  const seconds = w.durationUs / 1e6;
+  const ok = w.requests - w.errors.status;
+  const r: ScenarioResult = {
+    id: s.id,
+    group: s.group,
+    label: s.label,
+    target: s.target,
+    connections,
+    durationS: duration,
+    samplesPerRequest: s.samplesPerRequest,
+    reqPerS: w.requests / seconds,
+    samplesPerS: (ok * s.samplesPerRequest) / seconds,
+    p50Ms: w.latencyUs.p50 / 1000,
+    p90Ms: w.latencyUs.p90 / 1000,
+    p99Ms: w.latencyUs.p99 / 1000,
+    maxMs: w.latencyUs.max / 1000,
+    errors: w.errors,
+    serverCpu: (cpu1 - cpu0) / seconds,
+    serverCpuUsPerRequest: ((cpu1 - cpu0) * 1e6) / Math.max(1, w.requests),
+    serverRssBytes: rssBytes(pid),
+    compareTo: s.compareTo,
+    wrk: w,
+  };
+  log(
+    `${s.id.padEnd(28)} ${r.reqPerS.toFixed(0).padStart(7)} req/s ${r.samplesPerS.toFixed(0).padStart(8)} samples/s ` +
+      `p50 ${r.p50Ms.toFixed(2)} ms p99 ${r.p99Ms.toFixed(2)} ms cpu ${(r.serverCpu * 100).toFixed(0)}% ${r.serverCpuUsPerRequest.toFixed(0)} µs/req` +
+      (w.errors.status || w.errors.timeout || w.errors.connect ? ` ERRORS ${JSON.stringify(w.errors)}` : ""),
+  );
+  return r;
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "?",
+    memBytes: totalmem(),
+    os: sh("sh", ["-c", ". /etc/os-release && echo $PRETTY_NAME"]),
+    kernel: sh("uname", ["-r"]),
+    loadavgStart: loadavg(),
+    goBuildsStart: goBuilds(),
+  };
+  const versions = {
+    node: process.version,
+    wrk: sh("wrk", ["-v"]).split("\n")[0] ?? "?",
+    workerd: sh(bin("workerd"), ["--version"]),
+    wrangler: JSON.parse(readFileSync(join(ROOT, "node_modules/wrangler/package.json"), "utf8")).version as string,
+    pushgateway: "",
+  };
+  log(`machine: ${machine.cpus} × ${machine.cpuModel}, load ${machine.loadavgStart.map((l) => l.toFixed(2)).join(" ")}, go builds ${machine.goBuildsStart}`);
+
+  const edge = await startEdge();
+  const pg = await startPushgateway("default");
+  const pgFast = await startPushgateway("nocheck");
+  versions.pushgateway = sh("prometheus-pushgateway", ["--version"]).split("\n")[0] ?? "?";
+  const W = { authorization: `Bearer ${edge.writeToken}`, "content-type": JSON_CT };
+  const R = { authorization: `Bearer ${edge.readToken}` };
+  const results: ScenarioResult[] = [];
+  const run = async (s: Scenario) => results.push(await measure(s, s.target === "edge" ? edge : s.target === "pushgateway" ? pg : pgFast));
+
+  // ---- floor and discovery
+  if (want("floor")) {
+    await run({ id: "floor", group: "floor", label: "GET /healthz (constant route)", target: "edge", requests: [{ method: "GET", path: "/healthz", headers: {} }], samplesPerRequest: 0 });
+  }
+
+  // ---- single-sample writes: our seed path vs a Pushgateway push of one metric, over 1,000 series each
+  if (want("single")) {
+    const n = 1000;
+    await run({
+      id: "pg-single-1",
+      group: "single",
+      label: "Pushgateway: POST /metrics/job/bench (1 metric, one group)",
+      target: "pushgateway",
+      requests: [{ method: "POST", path: `/metrics/job/bench`, headers: { "content-type": PG_CT }, body: "http_requests 42\n" }],
+      samplesPerRequest: 1,
+    });
+    await run({
+      id: "pg-nocheck-single-1",
+      group: "single",
+      label: "Pushgateway --push.disable-consistency-check: same push",
+      target: "pushgateway-nocheck",
+      requests: [{ method: "POST", path: `/metrics/job/bench`, headers: { "content-type": PG_CT }, body: "http_requests 42\n" }],
+      samplesPerRequest: 1,
+    });
+    await run({
+      id: "pg-single",
+      group: "single",
+      label: "Pushgateway: POST /metrics/job/bench/instance/{pod} (1 metric, 1,000 groups)",
+      target: "pushgateway",
+      requests: [...range(0, n)].map((i) => ({ method: "POST", path: `/metrics/job/bench/instance/pod-${i}`, headers: { "content-type": PG_CT }, body: "http_requests 42\n" })),
+      samplesPerRequest: 1,
+    });
+    await run({
+      id: "single",
+      group: "single",
+      label: "POST /write-metrics/namespaces/{ns}/pods/{pod}/{metric} \"42\"",
+      target: "edge",
+      requests: [...range(0, n)].map((i) => ({ method: "POST", path: `/write-metrics/namespaces/bench-single/pods/pod-${i}/http_requests`, headers: W, body: '"42"' })),
+      samplesPerRequest: 1,
+      compareTo: "pg-single-1",
+    });
+    await run({
+      id: "single-c1",
+      group: "single",
+      label: "Same write, 1 connection (latency without queueing)",
+      target: "edge",
+      requests: [...range(0, n)].map((i) => ({ method: "POST", path: `/write-metrics/namespaces/bench-single/pods/pod-${i}/http_requests`, headers: W, body: '"42"' })),
+      samplesPerRequest: 1,
+      connections: 1,
+    });
+    // Experiment: the same writes spread over 10 namespaces (10 Durable Objects, 10 SQLite files committing independently).
+    await run({
+      id: "single-spread-10",
+      group: "single",
+      label: "Same write over 10 namespaces (10 objects)",
+      target: "edge",
+      requests: [...range(0, n)].map((i) => ({ method: "POST", path: `/write-metrics/namespaces/bench-spread-${i % 10}/pods/pod-${i}/http_requests`, headers: W, body: '"42"' })),
+      samplesPerRequest: 1,
+      compareTo: "pg-single-1",
+    });
+  }
+
+  // ---- batch writes (one namespace = one object), vs Pushgateway pushing the same number of metrics per request
+  if (want("batch")) {
+    const series = 10_000;
+    for (const size of KNOBS.batchSizes) {
+      const bodies = Math.max(1, Math.min(100, Math.floor(series / size)));
+      const ours: Req[] = [];
+      const theirs: Req[] = [];
+      for (let b = 0; b < bodies; b++) {
+        const names = [...range(b * size, (b + 1) * size)].map((i) => `pod-${i % series}`);
+        ours.push({ method: "POST", path: "/write-metrics", headers: W, body: JSON.stringify(names.map((p) => sample("bench-batch", p, "batch_metric"))) });
+        theirs.push({
+          method: "POST",
+          path: `/metrics/job/bench-batch/instance/b${b}`,
+          headers: { "content-type": PG_CT },
+          body: names.map((p) => `batch_metric{pod="${p}"} 42\n`).join(""),
+        });
+      }
+      await run({ id: `pg-batch-${size}`, group: "batch", label: `Pushgateway: ${size} metric(s) per push`, target: "pushgateway", requests: theirs, samplesPerRequest: size });
+      if (size === Math.max(...KNOBS.batchSizes)) {
+        await run({ id: `pg-nocheck-batch-${size}`, group: "batch", label: `Pushgateway --push.disable-consistency-check: ${size} metrics per push`, target: "pushgateway-nocheck", requests: theirs, samplesPerRequest: size });
+      }
+      await run({ id: `batch-${size}`, group: "batch", label: `POST /write-metrics, ${size} sample(s) per request`, target: "edge", requests: ours, samplesPerRequest: size, compareTo: `pg-batch-${size}` });
+    }
+  }
+
+  // ---- reads: Pods (pods/* with a selector) over N pods, Object, discovery
+  if (want("reads")) {
+    for (const n of KNOBS.pods) {
+      const ns = `bench-pods-${n}`;
+      await load(edge.url, edge.writeToken, chunks([...range(0, n)].map((i) => sample(ns, `web-${i}`, "http_requests", { app: "web" })), KNOBS.loadBatch));
+      const path = `${CUSTOM}/namespaces/${ns}/pods/*/http_requests?labelSelector=app%3Dweb`;
+      const check = await getJson(edge.url, path, edge.readToken);
+      if (check.status !== 200 || check.body.items?.length !== n) throw new Error(`Pods read over ${n} pods: ${check.status}, ${check.body.items?.length} items`);
+      await run({ id: `pods-${n}`, group: "reads", label: `Pods read (pods/* ?labelSelector=app=web), ${n} pods`, target: "edge", requests: [{ method: "GET", path, headers: R }], samplesPerRequest: n });
+      if (n === 1000) {
+        await run({ id: `pods-${n}-c1`, group: "reads", label: `Pods read, ${n} pods, 1 connection (one HPA)`, target: "edge", requests: [{ method: "GET", path, headers: R }], samplesPerRequest: n, connections: 1 });
+      }
+    }
+    const objNs = `bench-pods-${KNOBS.pods[Math.min(1, KNOBS.pods.length - 1)]}`;
+    const objN = KNOBS.pods[Math.min(1, KNOBS.pods.length - 1)]!;
+    await run({
+      id: "object",
+      group: "reads",
+      label: `Object read (pods/{pod}/{metric}), over ${objN} pods`,
+      target: "edge",
+      requests: [...range(0, objN)].map((i) => ({ method: "GET", path: `${CUSTOM}/namespaces/${objNs}/pods/web-${i}/http_requests`, headers: R })),
+      samplesPerRequest: 1,
+    });
+    // The floor again, right before discovery: the ratio compares two runs under the same conditions (heap, load).
+    await run({ id: "floor-2", group: "reads", label: "GET /healthz again (floor for discovery)", target: "edge", requests: [{ method: "GET", path: "/healthz", headers: {} }], samplesPerRequest: 0 });
+    const disc = await getJson(edge.url, CUSTOM, edge.readToken);
+    if (disc.status !== 200) throw new Error(`discovery: ${disc.status}`);
+    await run({ id: "discovery", group: "reads", label: `Discovery (GET ${CUSTOM}, ${disc.body.resources.length} resources)`, target: "edge", requests: [{ method: "GET", path: CUSTOM, headers: R }], samplesPerRequest: 0 });
+  }
+
+  // ---- series-count scaling in one namespace (one object): 100 probe pods + background pods with 10 metrics each
+  const scale: ScaleLevel[] = [];
+  if (want("scale")) {
+    const ns = "bench-scale";
+    const probePods = 100;
+    await load(edge.url, edge.writeToken, chunks([...range(0, probePods)].map((i) => sample(ns, `web-${i}`, "http_requests", { app: "web" })), KNOBS.loadBatch));
+    let stored = probePods;
+    const BG_METRICS = ["http_requests", ...[...range(1, 10)].map((k) => `bg_metric_${k}`)];
+    for (const level of KNOBS.scale) {
+      const from = stored;
+      const add = Math.max(0, level - stored);
+      // Background: pod bg-{p} carries the 10 metrics; 1 in 10 of its series is http_requests (same metric as the probe, other pods).
+      function* background(): Iterable<object> {
+        for (let k = from; k < from + add; k++) {
+          const seriesIndex = k - probePods;
+          const pod = Math.floor(seriesIndex / BG_METRICS.length);
+          yield sample(ns, `bg-${pod}`, BG_METRICS[seriesIndex % BG_METRICS.length]!, { app: "bg", shard: `s${pod % 100}` });
+        }
+      }
+      const loaded = await load(edge.url, edge.writeToken, chunks(background(), KNOBS.loadBatch));
+      stored += loaded.samples;
+      log(`scale: ${stored} series stored (+${loaded.samples} in ${loaded.seconds.toFixed(1)} s = ${(loaded.samples / loaded.seconds).toFixed(0)} samples/s)`);
+      const readPath = `${CUSTOM}/namespaces/${ns}/pods/*/http_requests?labelSelector=app%3Dweb`;
+      const check = await getJson(edge.url, readPath, edge.readToken);
+      if (check.status !== 200 || check.body.items?.length !== probePods) throw new Error(`scale read: ${check.status}, ${check.body.items?.length} items`);
+      const d = KNOBS.scaleDuration;
+      const write = await measure({
+        id: `scale-${level}-write`, group: "scale", label: `single write at ${level} series`, target: "edge", duration: d,
+        requests: [...range(0, probePods)].map((i) => ({ method: "POST", path: `/write-metrics/namespaces/${ns}/pods/web-${i}/http_requests`, headers: W, body: '"42"' })),
+        samplesPerRequest: 1,
+      }, edge);
+      const read = await measure({ id: `scale-${level}-read`, group: "scale", label: `Pods read of 100 pods at ${level} series`, target: "edge", duration: d, requests: [{ method: "GET", path: readPath, headers: R }], samplesPerRequest: probePods }, edge);
+      const objectRead = await measure({
+        id: `scale-${level}-object`, group: "scale", label: `Object read at ${level} series`, target: "edge", duration: d,
+        requests: [...range(0, probePods)].map((i) => ({ method: "GET", path: `${CUSTOM}/namespaces/${ns}/pods/web-${i}/http_requests`, headers: R })),
+        samplesPerRequest: 1,
+      }, edge);
+      scale.push({
+        series: stored,
+        loadSamplesPerS: loaded.samples / loaded.seconds,
+        loadSeconds: loaded.seconds,
+        write,
+        read,
+        objectRead,
+        storageBytes: dirBytes(edge.stateDir),
+        workerdRssBytes: rssBytes(edge.pid()),
+      });
+    }
+  }
+
+  const finished = new Date();
+  const out: BenchResults = {
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    machine: { ...machine, loadavgEnd: loadavg(), goBuildsEnd: goBuilds() },
+    versions,
+    knobs: { ...KNOBS, profile: [...KNOBS.profile], only: KNOBS.only ? [...KNOBS.only] : null },
+    commands: {
+      bench: "npm run bench",
+      wrk: `wrk -t1 -c${KNOBS.connections} -d${KNOBS.duration}s --timeout 10s -s bench/wrk.lua <url>  (after a ${KNOBS.warmup}s warm-up with the same requests)`,
+      workerd: `workerd serve <tmp>/workerd/config.capnp  (cli/lib/workerd.ts writeWorkerdDir, mode edge, public socket plain HTTP)`,
+      pushgateway: pg.command,
+      "pushgateway-nocheck": pgFast.command,
+    },
+    scenarios: results,
+    scale,
+  };
+  mkdirSync(KNOBS.out, { recursive: true });
+  const stamp = started.toISOString().replace(/[:.]/g, "-");
+  writeFileSync(join(KNOBS.out, "latest.json"), JSON.stringify(out, null, 2) + "\n");
+  writeFileSync(join(KNOBS.out, `run-${stamp}.json`), JSON.stringify(out, null, 2) + "\n");
+  writeFileSync(join(KNOBS.out, "latest.md"), renderMarkdown(out));
+  writeFileSync(join(KNOBS.out, "latest.svg"), renderSvg(out));
+  // The README section follows only full runs written to the default place.
+  if (!env.BENCH_OUT && KNOBS.only === null) updateReadme(join(ROOT, "README.md"), renderReadmeSection(out));
+  log(`wrote ${join(KNOBS.out, "latest.{json,md,svg}")} (${((finished.getTime() - started.getTime()) / 1000).toFixed(0)} s)`);
+}
+
+main()
+  .catch((e) => {
+    console.error(e);
+    for (const s of servers) if (s.child.exitCode !== null) console.error(`--- ${s.name} output:\n${s.output().slice(-4000)}`);
+    process.exitCode = 1;
+  })
+  .finally(() => shutdown());
