@@ -17,6 +17,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { canonicalizeQuantity, compareQuantities, parseQuantity } from "../src/domain/quantity";
+import { seededRandom } from "./lib/random";
 import { EdgeNode, sleep } from "./lib/edge-node";
 
 const SECONDS = Number(process.env.DUR_SECONDS ?? 75);
@@ -27,14 +28,7 @@ const NAMESPACES = ["dur-a", "dur-b", "dur-c", "dur-d"];
 const t0 = performance.now();
 const log = (s: string) => process.stderr.write(`[durability ${((performance.now() - t0) / 1000).toFixed(1)}s] ${s}\n`);
 
-let rngState = SEED >>> 0;
-function rand(): number {
-  rngState = (rngState + 0x6d2b79f5) >>> 0;
-  let t = rngState;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rand = seededRandom(SEED);
 
 interface Acked {
   namespace: string;

@@ -29,6 +29,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { deflateSync, gzipSync } from "node:zlib";
+import { seededRandom } from "./lib/random";
 import { EdgeNode, SNI, sleep } from "./lib/edge-node";
 
 const TARGET = Number(process.env.FUZZ_REQUESTS ?? 120_000);
@@ -40,16 +41,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const t0 = performance.now();
 const log = (s: string) => process.stderr.write(`[fuzz ${((performance.now() - t0) / 1000).toFixed(1)}s] ${s}\n`);
 
-// ------------------------------------------------------------------------------------------------ PRNG
-let rngState = SEED >>> 0;
-function rand(): number {
-  // mulberry32
-  rngState = (rngState + 0x6d2b79f5) >>> 0;
-  let t = rngState;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rand = seededRandom(SEED);
 const int = (n: number) => Math.floor(rand() * n);
 const pick = <T>(a: readonly T[]): T => a[int(a.length)]!;
 const chance = (p: number) => rand() < p;

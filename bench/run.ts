@@ -22,6 +22,7 @@ import { writeWorkerdDir, wranglerCompat } from "../cli/lib/workerd";
 import { createCA, issue, loadSigner } from "../cli/lib/pki";
 import { Inspector, saveProfile } from "./profile";
 import { renderMarkdown, renderReadmeSection, renderSvg, updateReadme, type BenchResults, type ScenarioResult, type ScaleLevel, type WrkSummary } from "./report";
+import { freePort } from "../cli/lib/net";
 
 // ------------------------------------------------------------------------------------------- knobs
 const env = process.env;
@@ -107,17 +108,6 @@ async function shutdown(): Promise<void> {
 process.on("exit", stopAll);
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => void shutdown().finally(() => process.exit(130)));
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 function tcpOpen(port: number): Promise<boolean> {
   return new Promise((res) => {

@@ -16,6 +16,8 @@ import { fileURLToPath } from "node:url";
 import { buildBundle, OFFLINE_ENV } from "../../cli/lib/build";
 import { createCA, issue, loadSigner, serviceDnsNames } from "../../cli/lib/pki";
 import { wranglerCompat, writeWorkerdDir } from "../../cli/lib/workerd";
+import { freePort } from "../../cli/lib/net";
+export { freePort };
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const WORKERD = join(ROOT, "node_modules", ".bin", "workerd");
@@ -52,16 +54,6 @@ export interface Pki {
 
 export const sha256Hex = (s: string) => createHash("sha256").update(s).digest("hex");
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 export function tcpOpen(port: number): Promise<boolean> {
   return new Promise((res) => {

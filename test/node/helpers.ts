@@ -12,6 +12,8 @@ import { fileURLToPath } from "node:url";
 import { checkServerIdentity } from "node:tls";
 import { buildBundle, OFFLINE_ENV } from "../../cli/lib/build";
 import { createCA, issue, loadSigner } from "../../cli/lib/pki";
+import { freePort } from "../../cli/lib/net";
+export { freePort };
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 export const BIN = (name: string) => join(ROOT, "node_modules", ".bin", name);
@@ -78,16 +80,6 @@ process.on("exit", () => {
   for (const p of running) killGroup(p.child, "SIGKILL");
 });
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, proc?: Proc): Promise<T> {
   const deadline = Date.now() + timeoutMs;
