@@ -16,8 +16,8 @@ import { fileURLToPath } from "node:url";
 import { buildBundle, OFFLINE_ENV } from "../../cli/lib/build";
 import { createCA, issue, loadSigner, serviceDnsNames } from "../../cli/lib/pki";
 import { wranglerCompat, writeWorkerdDir } from "../../cli/lib/workerd";
-import { freePort } from "../../cli/lib/net";
-export { freePort };
+import { freePort, tcpOpen } from "../../cli/lib/net";
+export { freePort, tcpOpen };
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const WORKERD = join(ROOT, "node_modules", ".bin", "workerd");
@@ -55,15 +55,6 @@ export interface Pki {
 export const sha256Hex = (s: string) => createHash("sha256").update(s).digest("hex");
 
 
-export function tcpOpen(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = netConnect({ host: "127.0.0.1", port }, () => {
-      s.destroy();
-      res(true);
-    });
-    s.on("error", () => res(false));
-  });
-}
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -12,8 +12,8 @@ import { fileURLToPath } from "node:url";
 import { checkServerIdentity } from "node:tls";
 import { buildBundle, OFFLINE_ENV } from "../../cli/lib/build";
 import { createCA, issue, loadSigner } from "../../cli/lib/pki";
-import { freePort } from "../../cli/lib/net";
-export { freePort };
+import { freePort, tcpOpen } from "../../cli/lib/net";
+export { freePort, tcpOpen };
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 export const BIN = (name: string) => join(ROOT, "node_modules", ".bin", name);
@@ -97,15 +97,6 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   throw new Error(`timed out waiting for ${what}: ${String(last)}\n${proc?.output() ?? ""}`);
 }
 
-export function tcpOpen(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = netConnect({ host: "127.0.0.1", port }, () => {
-      s.destroy();
-      res(true);
-    });
-    s.on("error", () => res(false));
-  });
-}
 
 // ---------------------------------------------------------------------------------------------- bundle
 let bundlePromise: Promise<string> | undefined;
