@@ -429,6 +429,25 @@ export interface EdgeNode {
 
 const compat = () => wranglerCompat(join(ROOT, "wrangler.toml"));
 
+/** What the edge node and the bridge configs share: the bundle, the .svc keypair, the front-proxy CA, settings. */
+function sharedWorkerdOptions(c: Cluster, pki: ServingPki) {
+  const { date, flags } = compat();
+  return {
+    bundle: bundlePath(),
+    listen: "127.0.0.1",
+    serverCert: pki.cert,
+    serverKey: pki.key,
+    frontProxyCa: c.frontProxyCa,
+    uniqueKey: "edge-metrics-adapter-MetricsStore",
+    compatibilityDate: date,
+    compatibilityFlags: flags,
+    defaultTtlSeconds: "300",
+    readTokenEnv: "READ_TOKEN",
+    writeTokensEnv: "WRITE_TOKENS",
+    vars: {},
+  };
+}
+
 /**
  * Our edge node: real workerd with the config `writeWorkerdDir` renders (the same as `cli workerd-config
  * --mode edge`): aggregator socket with the .svc certificate and the cluster's front-proxy CA; public socket for
@@ -439,25 +458,13 @@ export async function startEdgeNode(c: Cluster, pki: ServingPki, dir: string): P
   const [aggregatorPort, publicPort] = [await freePort(), await freePort()];
   const readToken = `k8s-read-${Math.random().toString(36).slice(2)}`;
   const w = writeToken("k8s-scenarios-edge");
-  const { date, flags } = compat();
   const config = writeWorkerdDir({
+    ...sharedWorkerdOptions(c, pki),
     mode: "edge",
     outDir: join(dir, "workerd"),
-    bundle: bundlePath(),
-    listen: "127.0.0.1",
     aggregatorPort,
     publicPort,
-    serverCert: pki.cert,
-    serverKey: pki.key,
-    frontProxyCa: c.frontProxyCa,
     stateDir: join(dir, "state"),
-    uniqueKey: "edge-metrics-adapter-MetricsStore",
-    compatibilityDate: date,
-    compatibilityFlags: flags,
-    defaultTtlSeconds: "300",
-    readTokenEnv: "READ_TOKEN",
-    writeTokensEnv: "WRITE_TOKENS",
-    vars: {},
   });
   const proc = startProc(c, "edge-workerd", join(ROOT, "node_modules/.bin/workerd"), ["serve", config, "--verbose"], {
     READ_TOKEN: readToken,
@@ -533,25 +540,13 @@ export async function startWrangler(c: Cluster, port: number, persistTo: string,
 /** The bridge: workerd with the aggregator socket only, forwarding reads to `upstream` with the read token. */
 export async function startBridge(c: Cluster, pki: ServingPki, dir: string, upstream: string, readToken: string): Promise<{ proc: Proc; port: number }> {
   const port = await freePort();
-  const { date, flags } = compat();
   const config = writeWorkerdDir({
+    ...sharedWorkerdOptions(c, pki),
     mode: "bridge",
     outDir: join(dir, "bridge"),
-    bundle: bundlePath(),
-    listen: "127.0.0.1",
     aggregatorPort: port,
     publicPort: 0,
-    serverCert: pki.cert,
-    serverKey: pki.key,
-    frontProxyCa: c.frontProxyCa,
     stateDir: join(dir, "bridge-state-unused"),
-    uniqueKey: "edge-metrics-adapter-MetricsStore",
-    compatibilityDate: date,
-    compatibilityFlags: flags,
-    defaultTtlSeconds: "300",
-    readTokenEnv: "READ_TOKEN",
-    writeTokensEnv: "WRITE_TOKENS",
-    vars: {},
     upstream,
     upstreamTimeoutMs: 2000,
   });
