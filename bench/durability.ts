@@ -16,7 +16,7 @@
  * restart. Env: DUR_SECONDS, DUR_KILLS, DUR_WRITERS (default 8), DUR_SEED, EDGE_METRICS_BUNDLE.
  */
 import { randomBytes } from "node:crypto";
-import { canonicalizeQuantity, compareQuantities, parseQuantity } from "../src/domain/quantity";
+import { canonicalizeQuantity, compareQuantities, parseQuantity } from "../src/apimachinery/quantity";
 import { seededRandom } from "./lib/random";
 import { EdgeNode, sleep } from "./lib/edge-node";
 

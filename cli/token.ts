@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { CliError, parse } from "./lib/args.js";
-import { OPERATIONS, TOKEN_PREFIX, parseTokenSpecs, sha256Hex, type Operation } from "../src/domain/tokens.js";
+import { OPERATIONS, TOKEN_PREFIX, parseTokenSpecs, sha256Hex, type Operation } from "../src/auth/tokens.js";
 
 export const help = `
 Usage: cli token create --name NAME --namespaces NS[,NS…] [--metrics GLOB[,GLOB…]] [--operations write[,delete,read]]

@@ -5,8 +5,8 @@
  */
 import type { Env } from "./env";
 import { DEFAULT_FRESHNESS, type FreshnessOptions } from "./domain/sample-input";
-import { parseTokenSpecs, type TokenSpec } from "./domain/tokens";
-import { parseRateLimit, type RateLimitSpec } from "./domain/rate-limit";
+import { parseTokenSpecs, type TokenSpec } from "./auth/tokens";
+import { parseRateLimit, type RateLimitSpec } from "./auth/rate-limit";
 
 export type Deployment = "dev" | "cloudflare" | "edge" | "bridge";
 

@@ -20,7 +20,7 @@ export interface Env {
   UPSTREAM_URL?: string;
   /** Bridge only: per-request upstream timeout in ms. Default 2000. */
   UPSTREAM_TIMEOUT_MS?: string;
-  /** JSON array of scoped tokens, stored as SHA-256 hashes (domain/tokens.ts). `npm run cli -- token create`. */
+  /** JSON array of scoped tokens, stored as SHA-256 hashes (auth/tokens.ts). `npm run cli -- token create`. */
   WRITE_TOKENS?: string;
   /** Per-credential write rate, "requests/seconds". Default "3000/60". */
   WRITE_RATE_LIMIT?: string;

@@ -10,7 +10,7 @@
  * - kind = the singular of the resource in PascalCase (`widgets` → `Widget`, `policies` → `Policy`);
  * - apiVersion = `<group>/v1` (`v1` for the core group); scope is whatever the first write declared.
  */
-import { isDNS1123Label, isDNS1123Subdomain } from "./validation";
+import { isDNS1123Label, isDNS1123Subdomain } from "../apimachinery/validation";
 import { badRequest } from "./errors";
 
 export interface GroupResource {

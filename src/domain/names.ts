@@ -12,7 +12,7 @@
  */
 import { badRequest } from "./errors";
 import type { Labels } from "./metric";
-import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from "./validation";
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from "../apimachinery/validation";
 
 export const METRIC_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:-]{0,252}$/;
 export const MAX_LABELS = 32;

@@ -15,7 +15,7 @@
 import { badRequest, MetricsError } from "./errors";
 import type { Labels } from "./metric";
 import { labelsProblem, metricNameProblem, namespaceProblem, objectNameProblem } from "./names";
-import { canonicalizeQuantity, parseQuantityJSON, formatQuantity, QuantityError } from "./quantity";
+import { canonicalizeQuantity, parseQuantityJSON, formatQuantity, QuantityError } from "../apimachinery/quantity";
 
 export const MAX_CLOCK_SKEW_MS = 60_000;
 

@@ -17,8 +17,8 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { MetricsError } from "../domain/errors";
-import { findToken, scopeProblem, timingSafeEqual, type ScopeRequest, type TokenSpec } from "../domain/tokens";
-import { BindingRateLimiter, TokenBucketLimiter, type RateLimiter } from "../domain/rate-limit";
+import { findToken, scopeProblem, timingSafeEqual, type ScopeRequest, type TokenSpec } from "../auth/tokens";
+import { BindingRateLimiter, TokenBucketLimiter, type RateLimiter } from "../auth/rate-limit";
 import { SOCKET_HEADER } from "../env";
 import type { Config } from "../config";
 import type { AppEnv, Socket } from "./app-env";

@@ -8,7 +8,7 @@
  */
 import { Hono, type Context } from "hono";
 import { badRequest, notFound } from "../domain/errors";
-import { parseSelector, toLabelSelectorJSON, type LabelSelector } from "../domain/label-selector";
+import { parseSelector, toLabelSelectorJSON, type LabelSelector } from "../apimachinery/labels";
 import { namespaceTarget, resolveTarget, scopeNamespace, type ResolvedTarget } from "../domain/targets";
 import {
   encodeCustomMetricsResourceList,

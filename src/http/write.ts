@@ -8,7 +8,7 @@ import { Hono, type Context } from "hono";
 import { badRequest, MetricsError, notFound } from "../domain/errors";
 import type { ExternalSample, Labels, ObjectSample } from "../domain/metric";
 import { check, metricNameProblem, namespaceProblem } from "../domain/names";
-import { parseLabelsMap } from "../domain/label-selector";
+import { parseLabelsMap } from "../apimachinery/labels";
 import { parseBatchBody, parseSampleBody, type SampleFields } from "../domain/sample-input";
 import { namespaceTarget, resolveTarget, scopeNamespace, type ResolvedTarget } from "../domain/targets";
 import { formatKubeTime } from "../domain/clock";

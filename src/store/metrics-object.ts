@@ -29,7 +29,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { parseSelector, type LabelSelector } from "../domain/label-selector";
+import { parseSelector, type LabelSelector } from "../apimachinery/labels";
 import {
   canonicalLabels,
   labelsFromCanonical,

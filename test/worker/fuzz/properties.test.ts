@@ -3,8 +3,8 @@
 // node is bench/fuzz.ts; these run in `npm test`.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatQuantity, parseQuantity, QuantityError } from "../../../src/domain/quantity";
-import { parseSelector, SelectorError } from "../../../src/domain/label-selector";
+import { formatQuantity, parseQuantity, QuantityError } from "../../../src/apimachinery/quantity";
+import { parseSelector, SelectorError } from "../../../src/apimachinery/labels";
 import { client } from "../helpers";
 
 const RUNS = { numRuns: 400 };

@@ -2,7 +2,7 @@
 // Runs the real app over the real Durable Object binding; configuration is passed the way Cloudflare passes
 // vars and secrets.
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../../src/domain/tokens";
+import { sha256Hex } from "../../../src/auth/tokens";
 import type { Env } from "../../../src/env";
 import { CM2, EM, client } from "../helpers";
 

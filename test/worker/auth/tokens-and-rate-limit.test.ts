@@ -1,7 +1,7 @@
 // Token specs, scope matching, and the two rate limiters behind one port.
 import { describe, expect, it } from "vitest";
-import { BindingRateLimiter, TokenBucketLimiter, parseRateLimit } from "../../../src/domain/rate-limit";
-import { findToken, globMatch, parseTokenSpecs, scopeProblem, sha256Hex } from "../../../src/domain/tokens";
+import { BindingRateLimiter, TokenBucketLimiter, parseRateLimit } from "../../../src/auth/rate-limit";
+import { findToken, globMatch, parseTokenSpecs, scopeProblem, sha256Hex } from "../../../src/auth/tokens";
 
 describe("WRITE_TOKENS parsing", () => {
   it("defaults metrics to * and operations to write, and refuses malformed entries with the entry named", async () => {

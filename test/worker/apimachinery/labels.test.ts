@@ -1,4 +1,4 @@
-// Table tests for src/domain/label-selector.ts, ported from upstream k8s.io/apimachinery (v0.37.2):
+// Table tests for src/apimachinery/labels.ts, ported from upstream k8s.io/apimachinery (v0.37.2):
 // staging/src/k8s.io/apimachinery/pkg/labels/selector_test.go, labels/labels_test.go, and the behaviour of
 // apis/meta/v1/helpers.go (ParseToLabelSelector, SetAsLabelSelector, LabelSelectorAsSelector).
 // Upstream mostly asserts valid/invalid (or ignores field.Error.Detail); every expected error message below was
@@ -14,7 +14,6 @@ import {
   newSelector,
   nothing,
   type Operator,
-  parseInt64,
   parseLabelsMap,
   parseSelector,
   parseToLabelSelectorJSON,
@@ -26,7 +25,8 @@ import {
   selectorFromSet,
   toLabelSelectorJSON,
   Token,
-} from "../../../src/domain/label-selector";
+} from "../../../src/apimachinery/labels";
+import { parseInt64 } from "../../../src/apimachinery/go";
 
 const VALUE_REGEX =
   "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";

@@ -1,4 +1,4 @@
-// Table tests for src/domain/validation.ts, ported from upstream k8s.io/apimachinery (v0.37.2):
+// Table tests for src/apimachinery/validation.ts, ported from upstream k8s.io/apimachinery (v0.37.2):
 // staging/src/k8s.io/apimachinery/pkg/util/validation/validation_test.go (TestIsDNS1123Label,
 // TestIsDNS1123Subdomain, TestIsQualifiedName, TestIsValidLabelValue) and
 // staging/src/k8s.io/apimachinery/pkg/api/validate/content/kube_test.go (TestIsLabelKey, TestIsLabelValue).
@@ -16,7 +16,7 @@ import {
   maxLenError,
   regexError,
   utf8ByteLength,
-} from "../../../src/domain/validation";
+} from "../../../src/apimachinery/validation";
 
 const LABEL_REGEX =
   "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";

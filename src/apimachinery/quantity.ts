@@ -24,8 +24,10 @@
  *     as `1234567890123456789e2147483647` and effectively never returns; we return the exact value.)
  *   - milliValue/scaledValue return an exact bigint instead of a wrapped/zeroed int64, and use one
  *     rounding rule (away from zero, Go's int64Amount rule) for every value.
- *   - parseQuantityJSON unescapes JSON strings (as its brief asks); Go only strips the quotes.
+ *   - parseQuantityJSON unescapes JSON strings (a JSON client means the unescaped text); Go only strips the quotes.
  */
+
+import { fitsInt64, goTrimSpace, MAX_INT64, MIN_INT64 } from "./go";
 
 export type QuantityFormat = "DecimalExponent" | "BinarySI" | "DecimalSI";
 
@@ -70,17 +72,11 @@ export class QuantityError extends Error {
 // ---------------------------------------------------------------------------------------------------------
 // int64 / int32 helpers (Go arithmetic)
 
-export const MAX_INT64 = (1n << 63n) - 1n;
-export const MIN_INT64 = -(1n << 63n);
 const NANO = -9;
 
 /** Go's int32(x) conversion / int32 overflow wraparound. */
 function wrap32(x: number): number {
   return x | 0; // ToInt32 is exactly Go's two's-complement wrap for the safe integers we pass
-}
-
-function fitsInt64(x: bigint): boolean {
-  return x >= MIN_INT64 && x <= MAX_INT64;
 }
 
 /** Largest power of ten we will ever materialise (digits). Guards the few APIs that must expand a value. */
@@ -583,17 +579,6 @@ export const ZERO_QUANTITY: Quantity = freeze({ format: "DecimalSI", unscaled: 0
 
 // ---------------------------------------------------------------------------------------------------------
 // UnmarshalJSON
-
-/** unicode.IsSpace, which strings.TrimSpace uses. */
-const GO_SPACE = "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
-
-export function goTrimSpace(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && GO_SPACE.includes(s[a])) a++;
-  while (b > a && GO_SPACE.includes(s[b - 1])) b--;
-  return s.slice(a, b);
-}
 
 const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
 

@@ -1,4 +1,4 @@
-// Table tests for src/domain/quantity.ts against k8s.io/apimachinery's resource.Quantity.
+// Table tests for src/apimachinery/quantity.ts against k8s.io/apimachinery's resource.Quantity.
 //
 // Tables named "Test…" are copied from kubernetes/kubernetes
 //   staging/src/k8s.io/apimachinery/pkg/api/resource/quantity_test.go   (unless another file is named)
@@ -12,7 +12,6 @@ import {
   ERR_FORMAT_WRONG,
   ERR_NUMERIC,
   ERR_SUFFIX,
-  MAX_INT64,
   QuantityError,
   ZERO_QUANTITY,
   asInt64,
@@ -32,7 +31,8 @@ import {
   scaledValue,
   type Quantity,
   type QuantityFormat,
-} from "../../../src/domain/quantity";
+} from "../../../src/apimachinery/quantity";
+import { MAX_INT64 } from "../../../src/apimachinery/go";
 
 const DSI: QuantityFormat = "DecimalSI";
 const BSI: QuantityFormat = "BinarySI";
