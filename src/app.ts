@@ -2,6 +2,7 @@
  * The root Hono app: per-request context (config, store, clock), the access policy, the sub-apps, and the
  * one error handler. What differs between Cloudflare, wrangler dev and self-hosted workerd is injected here
  * (the store factory and the clock) or read from configuration; nothing below branches on the runtime.
+ * Which APIs are mounted comes from the one table in k8s/apis.ts.
  */
 import { Hono } from "hono";
 import { readConfig, type Config } from "./config";
@@ -13,17 +14,18 @@ import { onError, onNotFound, statusResponse } from "./http/errors";
 import { customMetricsApp, externalMetricsApp } from "./http/read";
 import { requestCounter, selfMetricsApp } from "./http/self-metrics";
 import { externalWriteApp, objectWriteApp } from "./http/write";
-import { encodeCustomMetricsAPIGroup } from "./k8s/custom-metrics";
-import { DurableObjectMetricStore } from "./store/durable-object-store";
-import type { MetricStore } from "./store/metric-store";
+import { HEALTH_PATHS, SERVED_APIS, servedGroups } from "./k8s/apis";
+import { encodeAPIGroup, type CustomMetricsVersion } from "./k8s/custom-metrics";
+import { DurableObjectRepository } from "./store/durable-object-repository";
+import type { MetricRepository } from "./store/repository";
 
 export interface AppDeps {
-  store?: (env: Env, config: Config) => MetricStore;
+  store?: (env: Env, config: Config) => MetricRepository;
   clock?: Clock;
 }
 
 export function createApp(deps: AppDeps = {}) {
-  const storeFor = deps.store ?? ((env: Env, config: Config) => new DurableObjectMetricStore(env.METRICS, config.limits.maxSeriesPerNamespace));
+  const storeFor = deps.store ?? ((env: Env, config: Config) => new DurableObjectRepository(env.METRICS, config.limits.maxSeriesPerNamespace));
   const clock = deps.clock ?? systemClock;
   const app = new Hono<AppEnv>();
 
@@ -41,14 +43,17 @@ export function createApp(deps: AppDeps = {}) {
   app.use("/write-metrics/*", writeRateLimit());
   app.use("/write-external-metrics/*", writeRateLimit());
 
-  for (const path of ["/healthz", "/readyz", "/livez"]) app.get(path, (c) => c.text("ok"));
+  for (const path of HEALTH_PATHS) app.get(path, (c) => c.text("ok"));
   // The aggregator serves /apis itself; a 404 here (never a 503) makes it fall back to legacy discovery
   // (kube-aggregator handler_discovery.go fetchFreshDiscoveryForService).
   app.get("/apis", () => statusResponse("NotFound", "the server could not find the requested resource"));
-  app.get("/apis/custom.metrics.k8s.io", (c) => c.json(encodeCustomMetricsAPIGroup()));
-  app.route("/apis/custom.metrics.k8s.io/v1beta1", customMetricsApp("v1beta1"));
-  app.route("/apis/custom.metrics.k8s.io/v1beta2", customMetricsApp("v1beta2"));
-  app.route("/apis/external.metrics.k8s.io/v1beta1", externalMetricsApp());
+  for (const { group } of servedGroups()) {
+    // Only the custom metrics group document was ever served here; the aggregator answers group documents itself.
+    if (group === "custom.metrics.k8s.io") app.get(`/apis/${group}`, (c) => c.json(encodeAPIGroup(group)));
+  }
+  for (const api of SERVED_APIS) {
+    app.route(api.path, api.kind === "custom" ? customMetricsApp(api.version as CustomMetricsVersion) : externalMetricsApp());
+  }
   app.route("/metrics", selfMetricsApp());
   app.route("/write-metrics", objectWriteApp());
   app.route("/write-external-metrics", externalWriteApp());

@@ -1,14 +1,24 @@
 /**
  * Reads vars and secrets into a typed configuration, once per distinct environment (the parsed result is
  * memoised on the raw strings, so per-request cost is a map lookup). A malformed value is a deployment
- * mistake, so it fails loudly (500 naming the variable) rather than silently falling back.
+ * mistake, so it fails loudly — a ConfigError, which the error handler answers with a 500 naming the
+ * variable — rather than silently falling back to a default.
  */
 import type { Env } from "./env";
-import { DEFAULT_FRESHNESS, type FreshnessOptions } from "./domain/sample-input";
+import { DEFAULT_FRESHNESS, type FreshnessOptions } from "./domain/freshness";
 import { parseTokenSpecs, type TokenSpec } from "./auth/tokens";
 import { parseRateLimit, type RateLimitSpec } from "./auth/rate-limit";
 
 export type Deployment = "dev" | "cloudflare" | "edge" | "bridge";
+const DEPLOYMENTS: readonly Deployment[] = ["dev", "cloudflare", "edge", "bridge"];
+
+/** A variable that cannot be used as given. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(message.startsWith(variable) ? message : `${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
 
 export interface Limits {
   /** Request body bytes, after decompression. */
@@ -16,6 +26,12 @@ export interface Limits {
   readonly maxBatchSamples: number;
   /** Stored series (object + external) per namespace partition. */
   readonly maxSeriesPerNamespace: number;
+}
+
+export interface BridgeConfig {
+  /** Base URL of the Worker reads are forwarded to, without a trailing slash; "" when not configured. */
+  readonly upstreamUrl: string;
+  readonly upstreamTimeoutMs: number;
 }
 
 export interface Config {
@@ -26,27 +42,53 @@ export interface Config {
   readonly writeRateLimit: RateLimitSpec;
   readonly readMtlsIssuerSki: string | null;
   readonly limits: Limits;
+  readonly bridge: BridgeConfig;
 }
 
 export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 8 * 1024 * 1024, maxBatchSamples: 10_000, maxSeriesPerNamespace: 200_000 };
 export const DEFAULT_WRITE_RATE_LIMIT = "3000/60";
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 2000;
 
 const memo = new Map<string, Config>();
 
 function positiveInteger(name: string, raw: string | undefined, fallback: number, max: number): number {
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`${name} must be an integer from 1 to ${max}; got "${raw}"`);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ConfigError(name, `${name} must be an integer from 1 to ${max}; got "${raw}"`);
   return n;
 }
 
+/** Runs a parser whose errors name the variable, turning them into ConfigErrors. */
+function parsed<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw e instanceof ConfigError ? e : new ConfigError(name, (e as Error).message);
+  }
+}
+
+function upstreamUrl(raw: string | undefined): string {
+  if (!raw) return "";
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("UPSTREAM_URL", `UPSTREAM_URL must be an absolute http(s) URL; got "${raw}"`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError("UPSTREAM_URL", `UPSTREAM_URL must use https (or http for a local upstream); got "${raw}"`);
+  return raw.replace(/\/+$/, "");
+}
+
 export function readConfig(env: Partial<Env>): Config {
-  const key = JSON.stringify([env.DEPLOYMENT, env.DEFAULT_TTL_SECONDS, env.READ_TOKEN, env.WRITE_TOKENS, env.WRITE_RATE_LIMIT, env.MAX_SERIES_PER_NAMESPACE, env.READ_MTLS_ISSUER_SKI]);
+  const key = JSON.stringify([
+    env.DEPLOYMENT, env.DEFAULT_TTL_SECONDS, env.READ_TOKEN, env.WRITE_TOKENS, env.WRITE_RATE_LIMIT, env.MAX_SERIES_PER_NAMESPACE,
+    env.READ_MTLS_ISSUER_SKI, env.UPSTREAM_URL, env.UPSTREAM_TIMEOUT_MS,
+  ]);
   const cached = memo.get(key);
   if (cached) return cached;
   const deployment = (env.DEPLOYMENT ?? "dev") as Deployment;
-  if (!["dev", "cloudflare", "edge", "bridge"].includes(deployment)) {
-    throw new Error(`DEPLOYMENT must be one of dev, cloudflare, edge, bridge; got "${env.DEPLOYMENT}"`);
+  if (!DEPLOYMENTS.includes(deployment)) {
+    throw new ConfigError("DEPLOYMENT", `DEPLOYMENT must be one of ${DEPLOYMENTS.join(", ")}; got "${env.DEPLOYMENT}"`);
   }
   const config: Config = {
     deployment,
@@ -55,12 +97,16 @@ export function readConfig(env: Partial<Env>): Config {
       defaultTtlSeconds: positiveInteger("DEFAULT_TTL_SECONDS", env.DEFAULT_TTL_SECONDS, DEFAULT_FRESHNESS.defaultTtlSeconds, DEFAULT_FRESHNESS.maxTtlSeconds),
     },
     readToken: env.READ_TOKEN ? env.READ_TOKEN : null,
-    tokens: parseTokenSpecs(env.WRITE_TOKENS),
-    writeRateLimit: parseRateLimit(env.WRITE_RATE_LIMIT || DEFAULT_WRITE_RATE_LIMIT),
+    tokens: parsed("WRITE_TOKENS", () => parseTokenSpecs(env.WRITE_TOKENS)),
+    writeRateLimit: parsed("WRITE_RATE_LIMIT", () => parseRateLimit(env.WRITE_RATE_LIMIT || DEFAULT_WRITE_RATE_LIMIT)),
     readMtlsIssuerSki: env.READ_MTLS_ISSUER_SKI ? env.READ_MTLS_ISSUER_SKI.replace(/:/g, "").toLowerCase() : null,
     limits: {
       ...DEFAULT_LIMITS,
       maxSeriesPerNamespace: positiveInteger("MAX_SERIES_PER_NAMESPACE", env.MAX_SERIES_PER_NAMESPACE, DEFAULT_LIMITS.maxSeriesPerNamespace, 50_000_000),
+    },
+    bridge: {
+      upstreamUrl: upstreamUrl(env.UPSTREAM_URL),
+      upstreamTimeoutMs: positiveInteger("UPSTREAM_TIMEOUT_MS", env.UPSTREAM_TIMEOUT_MS, DEFAULT_UPSTREAM_TIMEOUT_MS, 60_000),
     },
   };
   if (memo.size > 16) memo.clear();

@@ -1,16 +1,15 @@
 /**
- * The Worker's bindings and configuration, identical in the three ways to run the bundle:
- * `wrangler dev`/Cloudflare (vars + secrets), and self-hosted workerd (bindings in the generated config).
- * Values are strings because that is what every one of those sources can express.
+ * The Worker's bindings, identical in the three ways to run the bundle: `wrangler dev`/Cloudflare (vars +
+ * secrets), and self-hosted workerd (bindings in the generated config). Values are strings because that is
+ * what every one of those sources can express; config.ts turns them into typed settings.
  */
 import type { MetricsStore } from "./store/metrics-object";
-
-export type Deployment = "dev" | "cloudflare" | "edge" | "bridge";
+import type { RateLimitBinding } from "./auth/rate-limit";
 
 export interface Env {
   /** SQLite-backed Durable Object namespace that holds every metric (absent in the bridge). */
   METRICS: DurableObjectNamespace<MetricsStore>;
-  /** Which way the bundle runs; decides whether the per-socket header below is trusted. Default "dev". */
+  /** Which way the bundle runs (dev, cloudflare, edge, bridge); decides whether the socket header is trusted. */
   DEPLOYMENT?: string;
   /** Freshness applied to a value written without `ttlSeconds`. Default 300. */
   DEFAULT_TTL_SECONDS?: string;
@@ -29,7 +28,7 @@ export interface Env {
   /** Cloudflare mTLS for reads: the issuer SKI (hex) a client certificate must chain to. */
   READ_MTLS_ISSUER_SKI?: string;
   /** Cloudflare rate-limiting binding; absent on workerd, where an in-isolate token bucket does the job. */
-  WRITE_RATE_LIMITER?: { limit(options: { key: string }): Promise<{ success: boolean }> };
+  WRITE_RATE_LIMITER?: RateLimitBinding;
 }
 
 /**

@@ -4,16 +4,16 @@
  * Durable Object store.
  */
 import { createApp } from "./app";
-import { handleBridgeRequest } from "./bridge/bridge";
+import { createBridgeApp } from "./bridge/bridge";
 import type { Env } from "./env";
 
 export { MetricsStore } from "./store/metrics-object";
 
 const app = createApp();
+const bridge = createBridgeApp();
 
 export default {
   fetch(request, env, ctx) {
-    if (env.DEPLOYMENT === "bridge") return handleBridgeRequest(request, env, ctx);
-    return app.fetch(request, env, ctx);
+    return (env.DEPLOYMENT === "bridge" ? bridge : app).fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;

@@ -3,9 +3,10 @@
  * has already verified the front-proxy client certificate. It forwards reads to the Worker on Cloudflare
  * (UPSTREAM_URL) with the read token and keeps no state except the last good discovery documents:
  *
- * - discovery (`GET /apis/<group>/<version>` of a registered API): forwarded; a 2xx is cached. If the upstream
- *   fails (network error, timeout, non-2xx) the cached copy is served — or, before the first success, an empty
- *   APIResourceList — so the APIService stays Available and namespace deletion in the cluster never hangs on us.
+ * - discovery (`GET /apis/<group>/<version>` of a served API, k8s/apis.ts): forwarded; a 2xx is cached. If the
+ *   upstream fails (network error, timeout, non-2xx) the cached copy is served — or, before the first success,
+ *   an empty APIResourceList — so the APIService stays Available and namespace deletion in the cluster never
+ *   hangs on us.
  * - metric reads: forwarded; the upstream's status, content-type and body pass through byte for byte. If the
  *   upstream cannot be reached in time, a 503 Status answers at once.
  * - `/apis` → 404 Status locally (so kube-aggregator falls back to the per-version documents), health probes → 200
@@ -14,19 +15,15 @@
  * After a failure the upstream is considered down for DOWN_BACKOFF_MS: discovery answers from the cache without
  * waiting and metric reads get 503 immediately, while one background request checks whether it is back.
  */
+import { Hono, type Context } from "hono";
+import { readConfig, type BridgeConfig } from "../config";
+import { systemClock, type Clock } from "../domain/clock";
+import { forbidden, MetricsError, notFound } from "../domain/errors";
 import type { Env } from "../env";
+import { onError, onNotFound, statusResponse } from "../http/errors";
+import { discoveryApiOf, HEALTH_PATHS, SERVED_APIS, servedApiOf, type ServedApi } from "../k8s/apis";
 
-/** The group/versions an APIService is registered for; discovery of these never fails. */
-export const DISCOVERY_GROUP_VERSIONS = [
-  "custom.metrics.k8s.io/v1beta1",
-  "custom.metrics.k8s.io/v1beta2",
-  "external.metrics.k8s.io/v1beta1",
-] as const;
-
-const DEFAULT_TIMEOUT_MS = 2000;
 const DOWN_BACKOFF_MS = 5000;
-const READ_PREFIXES = ["/apis/custom.metrics.k8s.io/", "/apis/external.metrics.k8s.io/"];
-const HEALTH = new Set(["/healthz", "/livez", "/readyz"]);
 
 interface CachedDocument {
   status: number;
@@ -35,36 +32,12 @@ interface CachedDocument {
   storedAt: number;
 }
 
-/** Per-isolate state. workerd runs one isolate per worker, so this lives as long as the process. */
-const state = {
-  discovery: new Map<string, CachedDocument>(),
-  downUntil: 0,
-  lastError: "",
-  probing: null as Promise<void> | null,
-};
-
-/** For tests: forget everything. */
-export function resetBridgeState(): void {
-  state.discovery.clear();
-  state.downUntil = 0;
-  state.lastError = "";
-  state.probing = null;
+interface BridgeEnv {
+  Bindings: Env;
+  Variables: { bridge: BridgeConfig; readToken: string | null };
 }
 
-type BridgeEnv = Env & { UPSTREAM_TIMEOUT_MS?: string };
-
-function status(code: number, reason: string, message: string): Response {
-  const body = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code };
-  return new Response(JSON.stringify(body), { status: code, headers: { "content-type": "application/json" } });
-}
-
-function emptyResourceList(groupVersion: string): Response {
-  const body = { kind: "APIResourceList", apiVersion: "v1", groupVersion, resources: [] };
-  return new Response(JSON.stringify(body), {
-    status: 200,
-    headers: { "content-type": "application/json", "x-edge-metrics-bridge": "discovery-placeholder" },
-  });
-}
+class UpstreamError extends Error {}
 
 /** Path and query exactly as received (no re-encoding), e.g. `/apis/custom.metrics.k8s.io/v1beta2/...?labelSelector=a%3Db`. */
 export function rawPathAndQuery(url: string): string {
@@ -73,155 +46,182 @@ export function rawPathAndQuery(url: string): string {
   return slash < 0 ? "/" : url.slice(slash);
 }
 
-/** `custom.metrics.k8s.io/v1beta1` for a discovery path of a registered API, else undefined. */
-export function discoveryGroupVersion(pathname: string): string | undefined {
-  const gv = pathname.replace(/^\/apis\//, "").replace(/\/+$/, "");
-  return pathname.startsWith("/apis/") && (DISCOVERY_GROUP_VERSIONS as readonly string[]).includes(gv) ? gv : undefined;
+function emptyResourceList(api: ServedApi): Response {
+  const body = { kind: "APIResourceList", apiVersion: "v1", groupVersion: api.groupVersion, resources: [] };
+  return new Response(JSON.stringify(body), {
+    status: 200,
+    headers: { "content-type": "application/json", "x-edge-metrics-bridge": "discovery-placeholder" },
+  });
 }
 
-class UpstreamError extends Error {}
-
-async function forward(env: BridgeEnv, pathAndQuery: string, request: Request): Promise<Response> {
-  const base = (env.UPSTREAM_URL ?? "").replace(/\/+$/, "");
-  if (!base) throw new UpstreamError("UPSTREAM_URL is not configured");
-  const timeout = Number(env.UPSTREAM_TIMEOUT_MS) > 0 ? Number(env.UPSTREAM_TIMEOUT_MS) : DEFAULT_TIMEOUT_MS;
-  const headers = new Headers({ accept: request.headers.get("accept") ?? "application/json" });
-  if (env.READ_TOKEN) headers.set("authorization", `Bearer ${env.READ_TOKEN}`);
-  const ua = request.headers.get("user-agent");
-  if (ua) headers.set("user-agent", `${ua} edge-metrics-bridge`);
-  try {
-    const res = await fetch(base + pathAndQuery, {
-      method: "GET",
-      headers,
-      redirect: "manual",
-      signal: AbortSignal.timeout(timeout),
-    });
-    // Read the whole body under the same deadline, so a stalled upstream cannot hang the caller.
-    const body = await res.arrayBuffer();
-    return new Response(body, {
-      status: res.status,
-      headers: { "content-type": res.headers.get("content-type") ?? "application/octet-stream" },
-    });
-  } catch (e) {
-    const err = e as Error;
-    const why = err?.name === "TimeoutError" || err?.name === "AbortError" ? `no answer within ${timeout} ms` : String(err?.message ?? err);
-    throw new UpstreamError(why);
-  }
-}
-
-function markDown(reason: string): void {
-  state.downUntil = Date.now() + DOWN_BACKOFF_MS;
-  state.lastError = reason;
-  console.error(`edge-metrics bridge: upstream unavailable: ${reason}`);
-}
-
-function markUp(): void {
-  if (state.downUntil) console.log("edge-metrics bridge: upstream reachable again");
-  state.downUntil = 0;
-  state.lastError = "";
-}
-
+/** A 5xx that is not JSON (a Cloudflare error page, a proxy's 502/503/504) means "not reachable"; a JSON Status is an answer. */
 function isUpstreamFailure(res: Response): boolean {
-  // A Cloudflare error page (52x, HTML) or a 502/503/504 from anywhere means "not reachable", not an answer.
-  // A JSON 5xx (e.g. a Status from the Worker) is an answer and passes through unchanged.
   return res.status >= 500 && !(res.headers.get("content-type") ?? "").includes("json");
 }
 
-/** Fetches one discovery document and caches it on 2xx. */
-async function refreshDiscovery(env: BridgeEnv, groupVersion: string, pathAndQuery: string, request: Request): Promise<Response> {
-  const res = await forward(env, pathAndQuery, request);
-  if (res.status >= 200 && res.status < 300) {
+/**
+ * Upstream health and the discovery cache, for one isolate (workerd runs one isolate per worker, so this
+ * lives as long as the process).
+ */
+class Upstream {
+  readonly #discovery = new Map<string, CachedDocument>();
+  #downUntil = 0;
+  #lastError = "";
+  #probing: Promise<void> | null = null;
+
+  constructor(private readonly clock: Clock) {}
+
+  isDown(): boolean {
+    return this.clock() < this.#downUntil;
+  }
+
+  get lastError(): string {
+    return this.#lastError;
+  }
+
+  markDown(reason: string): void {
+    this.#downUntil = this.clock() + DOWN_BACKOFF_MS;
+    this.#lastError = reason;
+    console.error(`edge-metrics bridge: upstream unavailable: ${reason}`);
+  }
+
+  markUp(): void {
+    if (this.#downUntil) console.log("edge-metrics bridge: upstream reachable again");
+    this.#downUntil = 0;
+    this.#lastError = "";
+  }
+
+  async forward(config: BridgeConfig, readToken: string | null, pathAndQuery: string, request: Request): Promise<Response> {
+    if (!config.upstreamUrl) throw new UpstreamError("UPSTREAM_URL is not configured");
+    const timeout = config.upstreamTimeoutMs;
+    const headers = new Headers({ accept: request.headers.get("accept") ?? "application/json" });
+    if (readToken) headers.set("authorization", `Bearer ${readToken}`);
+    const ua = request.headers.get("user-agent");
+    if (ua) headers.set("user-agent", `${ua} edge-metrics-bridge`);
+    try {
+      const res = await fetch(config.upstreamUrl + pathAndQuery, { method: "GET", headers, redirect: "manual", signal: AbortSignal.timeout(timeout) });
+      // Read the whole body under the same deadline, so a stalled upstream cannot hang the caller.
+      const body = await res.arrayBuffer();
+      return new Response(body, { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "application/octet-stream" } });
+    } catch (e) {
+      const err = e as Error;
+      const why = err?.name === "TimeoutError" || err?.name === "AbortError" ? `no answer within ${timeout} ms` : String(err?.message ?? err);
+      throw new UpstreamError(why);
+    }
+  }
+
+  /** Fetches one discovery document and caches it on 2xx. */
+  async refreshDiscovery(config: BridgeConfig, readToken: string | null, api: ServedApi, pathAndQuery: string, request: Request): Promise<Response> {
+    const res = await this.forward(config, readToken, pathAndQuery, request);
+    if (res.status < 200 || res.status >= 300) throw new UpstreamError(`upstream answered ${res.status} for ${pathAndQuery}`);
     const body = await res.arrayBuffer();
-    const doc: CachedDocument = { status: res.status, contentType: res.headers.get("content-type") ?? "application/json", body, storedAt: Date.now() };
-    state.discovery.set(groupVersion, doc);
-    markUp();
+    const doc: CachedDocument = { status: res.status, contentType: res.headers.get("content-type") ?? "application/json", body, storedAt: this.clock() };
+    this.#discovery.set(api.groupVersion, doc);
+    this.markUp();
     return new Response(body.slice(0), { status: doc.status, headers: { "content-type": doc.contentType } });
   }
-  throw new UpstreamError(`upstream answered ${res.status} for ${pathAndQuery}`);
-}
 
-/** One background request at a time checks whether the upstream is back (and refreshes discovery). */
-function probeInBackground(env: BridgeEnv, request: Request, ctx: ExecutionContext): void {
-  if (state.probing) return;
-  state.probing = (async () => {
-    for (const gv of DISCOVERY_GROUP_VERSIONS) {
-      try {
-        await refreshDiscovery(env, gv, `/apis/${gv}`, request);
-      } catch (e) {
-        markDown((e as Error).message);
-        return;
+  /** One background request at a time checks whether the upstream is back (and refreshes discovery). */
+  probeInBackground(config: BridgeConfig, readToken: string | null, request: Request, ctx: { waitUntil(p: Promise<unknown>): void }): void {
+    if (this.#probing) return;
+    this.#probing = (async () => {
+      for (const api of SERVED_APIS) {
+        try {
+          await this.refreshDiscovery(config, readToken, api, api.path, request);
+        } catch (e) {
+          this.markDown((e as Error).message);
+          return;
+        }
       }
+    })().finally(() => {
+      this.#probing = null;
+    });
+    ctx.waitUntil(this.#probing);
+  }
+
+  fromCache(api: ServedApi): Response {
+    const doc = this.#discovery.get(api.groupVersion);
+    if (!doc) return emptyResourceList(api);
+    // A copy per response, so the cached bytes can never be consumed or detached by one of them.
+    return new Response(doc.body.slice(0), {
+      status: doc.status,
+      headers: {
+        "content-type": doc.contentType,
+        "x-edge-metrics-bridge": `discovery-cache; age=${Math.round((this.clock() - doc.storedAt) / 1000)}`,
+      },
+    });
+  }
+}
+
+export interface BridgeDeps {
+  clock?: Clock;
+}
+
+export function createBridgeApp(deps: BridgeDeps = {}) {
+  const upstream = new Upstream(deps.clock ?? systemClock);
+  const app = new Hono<BridgeEnv>();
+  app.onError(onError);
+  app.notFound(onNotFound);
+
+  app.use(async (c, next) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      throw forbidden(`the bridge forwards reads only; ${c.req.method} is not allowed here (write to the Worker's public API)`);
     }
-  })().finally(() => {
-    state.probing = null;
+    const config = readConfig(c.env);
+    c.set("bridge", config.bridge);
+    c.set("readToken", config.readToken);
+    await next();
   });
-  ctx.waitUntil(state.probing);
-}
+  for (const path of HEALTH_PATHS) app.get(path, (c) => c.text("ok"));
+  app.get("/apis", () => statusResponse("NotFound", "aggregated discovery is not served; use /apis/<group>/<version>"));
+  app.get("/apis/", () => statusResponse("NotFound", "aggregated discovery is not served; use /apis/<group>/<version>"));
 
-function fromCache(groupVersion: string): Response {
-  const doc = state.discovery.get(groupVersion);
-  if (!doc) return emptyResourceList(groupVersion);
-  // A copy per response, so the cached bytes can never be consumed or detached by one of them.
-  return new Response(doc.body.slice(0), {
-    status: doc.status,
-    headers: {
-      "content-type": doc.contentType,
-      "x-edge-metrics-bridge": `discovery-cache; age=${Math.round((Date.now() - doc.storedAt) / 1000)}`,
-    },
-  });
-}
-
-export async function handleBridgeRequest(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const e = env as BridgeEnv;
-  const pathAndQuery = rawPathAndQuery(request.url);
-  const pathname = new URL(request.url).pathname;
-
-  if (request.method !== "GET" && request.method !== "HEAD") {
-    return status(403, "Forbidden", `the bridge forwards reads only; ${request.method} is not allowed here (write to the Worker's public API)`);
-  }
-  if (HEALTH.has(pathname)) return new Response("ok", { status: 200, headers: { "content-type": "text/plain" } });
-  if (pathname === "/apis" || pathname === "/apis/") {
-    return status(404, "NotFound", "aggregated discovery is not served; use /apis/<group>/<version>");
-  }
-
-  const groupVersion = discoveryGroupVersion(pathname);
-  if (groupVersion) {
-    if (Date.now() < state.downUntil) {
-      probeInBackground(e, request, ctx);
-      return fromCache(groupVersion);
+  const discovery = async (c: Context<BridgeEnv>, api: ServedApi) => {
+    const [config, token] = [c.get("bridge"), c.get("readToken")];
+    if (upstream.isDown()) {
+      upstream.probeInBackground(config, token, c.req.raw, c.executionCtx);
+      return upstream.fromCache(api);
     }
     try {
-      return await refreshDiscovery(e, groupVersion, pathAndQuery, request);
+      return await upstream.refreshDiscovery(config, token, api, rawPathAndQuery(c.req.url), c.req.raw);
     } catch (err) {
-      markDown((err as Error).message);
-      return fromCache(groupVersion);
+      upstream.markDown((err as Error).message);
+      return upstream.fromCache(api);
     }
-  }
+  };
 
-  const isRead = READ_PREFIXES.some((p) => pathname.startsWith(p));
-  const isOpenApi = pathname.startsWith("/openapi/");
-  if (!isRead && !isOpenApi) return status(404, "NotFound", `the server could not find the requested resource: ${pathname}`);
+  const read = async (c: Context<BridgeEnv>, openApi: boolean) => {
+    const [config, token] = [c.get("bridge"), c.get("readToken")];
+    const unavailable = (why: string) =>
+      openApi
+        ? notFound(`OpenAPI is not available while the upstream is unreachable: ${why}`)
+        : new MetricsError("ServiceUnavailable", `metrics upstream unavailable: ${why}`);
+    if (upstream.isDown()) {
+      upstream.probeInBackground(config, token, c.req.raw, c.executionCtx);
+      throw unavailable(`${upstream.lastError} (retrying in the background)`);
+    }
+    let res: Response;
+    try {
+      res = await upstream.forward(config, token, rawPathAndQuery(c.req.url), c.req.raw);
+    } catch (err) {
+      upstream.markDown((err as Error).message);
+      throw unavailable((err as Error).message);
+    }
+    if (isUpstreamFailure(res)) {
+      upstream.markDown(`upstream answered ${res.status}`);
+      throw unavailable(`upstream answered ${res.status}`);
+    }
+    upstream.markUp();
+    return res;
+  };
 
-  const unavailable = (why: string) =>
-    isOpenApi
-      ? status(404, "NotFound", `OpenAPI is not available while the upstream is unreachable: ${why}`)
-      : status(503, "ServiceUnavailable", `metrics upstream unavailable: ${why}`);
-
-  if (Date.now() < state.downUntil) {
-    probeInBackground(e, request, ctx);
-    return unavailable(`${state.lastError} (retrying in the background)`);
-  }
-  let res: Response;
-  try {
-    res = await forward(e, pathAndQuery, request);
-  } catch (err) {
-    markDown((err as Error).message);
-    return unavailable((err as Error).message);
-  }
-  if (isUpstreamFailure(res)) {
-    markDown(`upstream answered ${res.status}`);
-    return unavailable(`upstream answered ${res.status}`);
-  }
-  markUp();
-  return res;
+  app.get("*", (c) => {
+    const pathname = new URL(c.req.url).pathname;
+    const api = discoveryApiOf(pathname);
+    if (api) return discovery(c, api);
+    if (servedApiOf(pathname)) return read(c, false);
+    if (pathname.startsWith("/openapi/")) return read(c, true);
+    throw notFound(`the server could not find the requested resource: ${pathname}`);
+  });
+  return app;
 }

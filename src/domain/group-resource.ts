@@ -147,7 +147,3 @@ function parseGroupResourceUnchecked(name: string): GroupResource {
   return fromBuiltIn(BY_ALIAS.get(name)![0]);
 }
 
-/** Rebuilds a GroupResource from its stored `name` (always produced by parseGroupResource). */
-export function groupResourceFromName(name: string): GroupResource {
-  return parseGroupResource(name);
-}

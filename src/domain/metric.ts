@@ -8,12 +8,14 @@
  * Object labels (what `labelSelector` matches) belong to the described object, not to a series: a write
  * that carries `objectLabels` replaces them, a write without them keeps the ones already stored.
  */
+import type { GroupResource } from "./group-resource";
+
 export type Labels = Readonly<Record<string, string>>;
 
 /** A reference to the described object, as the HPA names it. */
 export interface ObjectTarget {
-  /** `pods`, `deployments.apps`, `namespaces`, `widgets.example.com` (GroupResource.name). */
-  readonly resource: string;
+  /** `pods`, `deployments.apps`, `namespaces`, `widgets.example.com`, normalised once when the path is parsed. */
+  readonly resource: GroupResource;
   /** "" for cluster-scoped objects (nodes, namespaces, …). */
   readonly namespace: string;
   readonly name: string;
@@ -62,6 +64,7 @@ export interface ExternalMetricValue {
 
 /** One line of custom-metrics discovery: `pods/http_requests`, namespaced. */
 export interface CustomMetricInfo {
+  /** GroupResource.name. */
   readonly resource: string;
   readonly metric: string;
   readonly namespaced: boolean;
@@ -71,10 +74,4 @@ export interface CustomMetricInfo {
 export function canonicalLabels(labels: Labels): string {
   const keys = Object.keys(labels).sort();
   return JSON.stringify(keys.map((k) => [k, labels[k]]));
-}
-
-export function labelsFromCanonical(encoded: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of JSON.parse(encoded) as [string, string][]) out[k] = v;
-  return out;
 }

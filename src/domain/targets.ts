@@ -6,19 +6,14 @@
  * object named after the namespace.
  */
 import { conflict } from "./errors";
-import { NAMESPACES, parseGroupResource, type GroupResource } from "./group-resource";
+import { NAMESPACES, parseGroupResource } from "./group-resource";
 import type { ObjectTarget } from "./metric";
 import { check, namespaceProblem, objectNameProblem } from "./names";
 
-export interface ResolvedTarget {
-  readonly target: ObjectTarget;
-  readonly groupResource: GroupResource;
-}
-
 /** The namespace's own metrics (`/namespaces/{ns}/metrics/{metric}`). */
-export function namespaceTarget(namespace: string): ResolvedTarget {
+export function namespaceTarget(namespace: string): ObjectTarget {
   check(namespaceProblem(namespace));
-  return { target: { resource: NAMESPACES.name, namespace: "", name: namespace }, groupResource: NAMESPACES };
+  return { resource: NAMESPACES, namespace: "", name: namespace };
 }
 
 /**
@@ -27,14 +22,12 @@ export function namespaceTarget(namespace: string): ResolvedTarget {
  * under a namespace from cluster scope: the HPA's Object metric client always uses the namespaced path, even
  * for a Node (k8s.io/metrics custom_metrics client, GetForObject via NamespacedMetrics).
  */
-export function resolveTarget(namespace: string, resource: string, name: string, mode: "write" | "read" = "write"): ResolvedTarget {
+export function resolveTarget(namespace: string, resource: string, name: string, mode: "write" | "read" = "write"): ObjectTarget {
   const allowWildcard = mode === "read";
   const groupResource = parseGroupResource(resource);
   if (mode === "read" && groupResource.namespaced === false && groupResource.name !== NAMESPACES.name) namespace = "";
   if (groupResource.name === NAMESPACES.name && namespace === "") {
-    return name === "*" && allowWildcard
-      ? { target: { resource: NAMESPACES.name, namespace: "", name }, groupResource }
-      : namespaceTarget(name);
+    return name === "*" && allowWildcard ? { resource: NAMESPACES, namespace: "", name } : namespaceTarget(name);
   }
   if (namespace !== "") check(namespaceProblem(namespace));
   if (!(allowWildcard && name === "*")) check(objectNameProblem(name));
@@ -46,7 +39,7 @@ export function resolveTarget(namespace: string, resource: string, name: string,
   if (groupResource.namespaced === true && namespace === "") {
     throw conflict(`${groupResource.name} is namespaced: address it as /namespaces/{namespace}/${groupResource.name}/${name}/{metric}`);
   }
-  return { target: { resource: groupResource.name, namespace, name }, groupResource };
+  return { resource: groupResource, namespace, name };
 }
 
 /**
@@ -54,5 +47,5 @@ export function resolveTarget(namespace: string, resource: string, name: string,
  * metrics, that namespace; "" for cluster-scoped objects.
  */
 export function scopeNamespace(target: ObjectTarget): string {
-  return target.resource === NAMESPACES.name && target.namespace === "" ? target.name : target.namespace;
+  return target.resource.name === NAMESPACES.name && target.namespace === "" ? target.name : target.namespace;
 }

@@ -1,8 +1,8 @@
 /** Hono typing shared by the sub-apps: bindings, and what middleware puts on the context. */
 import type { Env } from "../env";
 import type { Config } from "../config";
-import type { MetricStore } from "../store/metric-store";
-import type { Principal } from "./auth";
+import type { Principal } from "../auth/principal";
+import type { MetricRepository } from "../store/repository";
 
 export type Socket = "aggregator" | "public";
 
@@ -10,7 +10,7 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     config: Config;
-    store: MetricStore;
+    store: MetricRepository;
     /** The request's instant, from the injected clock: one value for a whole request. */
     now: number;
     socket: Socket;

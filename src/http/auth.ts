@@ -1,6 +1,5 @@
 /**
- * Who is asking, and may they. Authentication happens once per request (middleware); authorization happens
- * in the handlers, after the path is parsed, because a scope is about a namespace and a metric.
+ * Authentication middleware and the handlers' authorization helper.
  *
  * Where a request came from:
  * - Self-hosted workerd (DEPLOYMENT edge/bridge): workerd's `injectRequestHeaders` stamps each request with
@@ -16,26 +15,14 @@
  * TLS client certificate, and on the public side a header proves nothing.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { MetricsError } from "../domain/errors";
-import { findToken, scopeProblem, timingSafeEqual, type ScopeRequest, type TokenSpec } from "../auth/tokens";
+import { forbidden, MetricsError, unauthorized } from "../domain/errors";
+import { authorizationProblem, rateLimitKey } from "../auth/principal";
+import { findToken, timingSafeEqual, type ScopeRequest } from "../auth/tokens";
 import { BindingRateLimiter, TokenBucketLimiter, type RateLimiter } from "../auth/rate-limit";
+import { HEALTH_PATHS, isReadRequest } from "../k8s/apis";
 import { SOCKET_HEADER } from "../env";
 import type { Config } from "../config";
 import type { AppEnv, Socket } from "./app-env";
-
-export type Principal =
-  | { kind: "aggregator" }
-  | { kind: "open" }
-  | { kind: "reader"; via: "read-token" | "mtls" }
-  | { kind: "token"; spec: TokenSpec }
-  | { kind: "anonymous" };
-
-const HEALTH_PATHS = new Set(["/healthz", "/readyz", "/livez"]);
-const CHALLENGE = { "WWW-Authenticate": `Bearer realm="edge-metrics-adapter"` };
-
-function isRead(method: string, path: string): boolean {
-  return (method === "GET" || method === "HEAD") && (path === "/apis" || path === "/metrics" || path.startsWith("/apis/") || path.startsWith("/openapi/"));
-}
 
 let openModeAnnounced = false;
 
@@ -43,7 +30,7 @@ function socketOf(c: Context<AppEnv>, config: Config): Socket {
   if (config.deployment !== "edge" && config.deployment !== "bridge") return "public";
   const stamped = c.req.header(SOCKET_HEADER);
   if (stamped !== "aggregator" && stamped !== "public") {
-    throw new MetricsError("Forbidden", `request did not arrive on a configured socket (missing ${SOCKET_HEADER})`);
+    throw forbidden(`request did not arrive on a configured socket (missing ${SOCKET_HEADER})`);
   }
   return stamped;
 }
@@ -72,8 +59,8 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       return next();
     }
     if (socket === "aggregator") {
-      if (!isRead(c.req.method, path)) {
-        throw new MetricsError("Forbidden", "the aggregator socket serves only reads of the metrics APIs; send writes to the public endpoint");
+      if (!isReadRequest(c.req.method, path)) {
+        throw forbidden("the aggregator socket serves only reads of the metrics APIs; send writes to the public endpoint");
       }
       c.set("principal", { kind: "aggregator" });
       return next();
@@ -81,13 +68,13 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const header = c.req.header("authorization");
     if (header !== undefined) {
       const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-      if (token === undefined) throw new MetricsError("Unauthorized", "the Authorization header must be `Bearer <token>`", CHALLENGE);
+      if (token === undefined) throw unauthorized("the Authorization header must be `Bearer <token>`");
       if (config.readToken !== null && timingSafeEqual(token, config.readToken)) {
         c.set("principal", { kind: "reader", via: "read-token" });
         return next();
       }
       const spec = await findToken(config.tokens, token);
-      if (spec === null) throw new MetricsError("Unauthorized", "the bearer token is not valid", CHALLENGE);
+      if (spec === null) throw unauthorized("the bearer token is not valid");
       c.set("principal", { kind: "token", spec });
       return next();
     }
@@ -95,7 +82,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       c.set("principal", { kind: "reader", via: "mtls" });
       return next();
     }
-    const read = isRead(c.req.method, path);
+    const read = isReadRequest(c.req.method, path);
     const open = config.deployment === "dev" && (read ? config.readToken === null : config.tokens.length === 0);
     if (open && !openModeAnnounced) {
       openModeAnnounced = true;
@@ -108,33 +95,8 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
 
 /** Throws 401/403 unless the request's principal may perform `request`. `what` prefixes the message (batch index). */
 export function authorize(c: Context<AppEnv>, request: ScopeRequest, what = ""): void {
-  const problem = authorizationProblem(c, request);
-  if (problem) throw new MetricsError(problem.reason, what + problem.message, problem.reason === "Unauthorized" ? CHALLENGE : {});
-}
-
-export function authorizationProblem(c: Context<AppEnv>, request: ScopeRequest): { reason: "Unauthorized" | "Forbidden"; message: string } | null {
-  const principal = c.get("principal");
-  const config = c.get("config");
-  switch (principal.kind) {
-    case "open":
-      return null;
-    case "aggregator":
-      return request.operation === "read" ? null : { reason: "Forbidden", message: "the aggregator socket is read-only" };
-    case "reader":
-      return request.operation === "read" ? null : { reason: "Forbidden", message: "this credential may only read metrics" };
-    case "token": {
-      const problem = scopeProblem(principal.spec, request);
-      return problem ? { reason: "Forbidden", message: problem } : null;
-    }
-    case "anonymous":
-      if (request.operation === "read" && config.readToken === null && config.tokens.length === 0 && config.readMtlsIssuerSki === null) {
-        return { reason: "Forbidden", message: "metric reads are not enabled on this endpoint: configure READ_TOKEN, WRITE_TOKENS with the read operation, or mTLS" };
-      }
-      if (request.operation !== "read" && config.tokens.length === 0) {
-        return { reason: "Forbidden", message: "writes are disabled: no WRITE_TOKENS are configured for this deployment (see `npm run cli -- token create`)" };
-      }
-      return { reason: "Unauthorized", message: `a bearer token is required to ${request.operation} metrics` };
-  }
+  const problem = authorizationProblem(c.get("principal"), c.get("config"), request);
+  if (problem) throw new MetricsError(problem.reason, what + problem.message);
 }
 
 const limiters = new WeakMap<object, RateLimiter>();
@@ -151,13 +113,15 @@ export function writeRateLimit(): MiddlewareHandler<AppEnv> {
         : new TokenBucketLimiter(config.writeRateLimit);
       limiters.set(config, limiter);
     }
-    const principal = c.get("principal");
-    const key = principal.kind === "token" ? `token:${principal.spec.name}` : `ip:${c.req.header("cf-connecting-ip") ?? "local"}`;
+    const key = rateLimitKey(c.get("principal"), c.req.header("cf-connecting-ip") ?? "local");
     const { success, retryAfterSeconds } = await limiter.limit(key);
     if (!success) {
-      throw new MetricsError("TooManyRequests", `write rate limit exceeded for ${key.startsWith("token:") ? `token "${key.slice(6)}"` : "this client"} (${config.writeRateLimit.requests} requests per ${config.writeRateLimit.periodSeconds}s); retry after ${retryAfterSeconds}s`, {
-        "Retry-After": String(retryAfterSeconds),
-      });
+      const who = key.startsWith("token:") ? `token "${key.slice(6)}"` : "this client";
+      throw new MetricsError(
+        "TooManyRequests",
+        `write rate limit exceeded for ${who} (${config.writeRateLimit.requests} requests per ${config.writeRateLimit.periodSeconds}s); retry after ${retryAfterSeconds}s`,
+        { retryAfterSeconds },
+      );
     }
     return next();
   };

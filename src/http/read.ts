@@ -1,43 +1,43 @@
 /**
- * The read API kube-apiserver proxies to us: `custom.metrics.k8s.io` (one sub-app per version, mounted
- * twice) and `external.metrics.k8s.io/v1beta1`. Paths are the ones custom-metrics-apiserver installs
+ * The read API kube-apiserver proxies to us: `custom.metrics.k8s.io` (one sub-app per served version) and
+ * `external.metrics.k8s.io/v1beta1`. Paths are the ones custom-metrics-apiserver installs
  * (pkg/apiserver/installer/cmhandlers.go): namespaced objects, root-scoped objects, and
  * `/namespaces/{ns}/metrics/{metric}` for the namespace itself; `*` (or `%2A`) lists every object that
  * matches `labelSelector`. An empty answer is a 404 Status in both groups (the HPA reports "no metrics
  * returned" either way; a Status says why).
  */
 import { Hono, type Context } from "hono";
-import { badRequest, notFound } from "../domain/errors";
 import { parseSelector, toLabelSelectorJSON, type LabelSelector } from "../apimachinery/labels";
-import { namespaceTarget, resolveTarget, scopeNamespace, type ResolvedTarget } from "../domain/targets";
-import {
-  encodeCustomMetricsResourceList,
-  encodeMetricValueList,
-  type CustomMetricsVersion,
-  type LabelSelectorJSON,
-} from "../k8s/custom-metrics";
+import { badRequest, notFound } from "../domain/errors";
+import type { ObjectTarget } from "../domain/metric";
+import { namespaceTarget, resolveTarget, scopeNamespace } from "../domain/targets";
+import { encodeCustomMetricsResourceList, encodeMetricValueList, type CustomMetricsVersion, type ItemSelector } from "../k8s/custom-metrics";
 import { encodeExternalMetricsResourceList, encodeExternalMetricValueList } from "../k8s/external-metrics";
-import {
-  metricNotFoundForMessage,
-  metricNotFoundForSelectorMessage,
-  metricNotFoundMessage,
-} from "../k8s/status";
+import { metricNotFoundForMessage, metricNotFoundForSelectorMessage, metricNotFoundMessage } from "../k8s/status";
 import type { AppEnv } from "./app-env";
 import { authorize } from "./auth";
 
-/** A query parameter, decoded as kube-apiserver re-encodes it (`+` is a space: `k+in+%28a%2Cb%29`). */
-function selectorParam(c: Context<AppEnv>, name: "labelSelector" | "metricLabelSelector"): { text: string; parsed: LabelSelector } {
+interface QuerySelector {
+  /** As the query gave it. */
+  readonly text: string;
+  /** Null when it selects everything. */
+  readonly parsed: LabelSelector | null;
+}
+
+/** A query parameter, decoded as kube-apiserver re-encodes it (`+` is a space: `k+in+%28a%2Cb%29`), parsed once. */
+function selectorParam(c: Context<AppEnv>, name: "labelSelector" | "metricLabelSelector"): QuerySelector {
   const text = new URL(c.req.url).searchParams.get(name) ?? "";
   try {
-    return { text, parsed: parseSelector(text) };
+    const parsed = parseSelector(text);
+    return { text, parsed: parsed.isEmpty() ? null : parsed };
   } catch (e) {
     throw badRequest(`invalid ${name} ${JSON.stringify(text)}: ${(e as Error).message}`);
   }
 }
 
 /** metav1.ParseToLabelSelector of the query's metric selector, as items carry it; null when none. */
-function itemSelector(parsed: LabelSelector): LabelSelectorJSON {
-  if (parsed.isEmpty()) return null;
+function itemSelector(parsed: LabelSelector | null): ItemSelector {
+  if (parsed === null) return null;
   try {
     return toLabelSelectorJSON(parsed);
   } catch {
@@ -45,29 +45,28 @@ function itemSelector(parsed: LabelSelector): LabelSelectorJSON {
   }
 }
 
-async function readObjectMetric(c: Context<AppEnv>, version: CustomMetricsVersion, resolved: ResolvedTarget, metric: string) {
-  authorize(c, { operation: "read", namespace: scopeNamespace(resolved.target), metric });
+async function readObjectMetric(c: Context<AppEnv>, version: CustomMetricsVersion, target: ObjectTarget, metric: string) {
+  authorize(c, { operation: "read", namespace: scopeNamespace(target), metric });
   const store = c.get("store");
   const now = c.get("now");
   const metricSelector = selectorParam(c, "metricLabelSelector");
   const selectorJSON = itemSelector(metricSelector.parsed);
-  const { target, groupResource } = resolved;
 
   if (target.name === "*") {
     const labelSelector = selectorParam(c, "labelSelector");
     const values = await store.listObjectMetrics(
-      { resource: target.resource, namespace: target.namespace, metric, labelSelector: labelSelector.text, metricLabelSelector: metricSelector.text },
+      { resource: target.resource, namespace: target.namespace, metric, objectSelector: labelSelector.parsed, metricSelector: metricSelector.parsed },
       now,
     );
-    if (values.length === 0) throw notFound(metricNotFoundMessage(groupResource.name, metric));
+    if (values.length === 0) throw notFound(metricNotFoundMessage(target.resource.name, metric));
     return c.json(encodeMetricValueList(version, values, selectorJSON));
   }
-  const value = await store.getObjectMetric(target, metric, metricSelector.text, now);
+  const value = await store.getObjectMetric(target, metric, metricSelector.parsed, now);
   if (value === null) {
     throw notFound(
-      metricSelector.parsed.isEmpty()
-        ? metricNotFoundForMessage(groupResource.name, metric, target.name)
-        : metricNotFoundForSelectorMessage(groupResource.name, metric, target.name, metricSelector.parsed.toString()),
+      metricSelector.parsed === null
+        ? metricNotFoundForMessage(target.resource.name, metric, target.name)
+        : metricNotFoundForSelectorMessage(target.resource.name, metric, target.name, metricSelector.parsed.toString()),
     );
   }
   return c.json(encodeMetricValueList(version, [value], selectorJSON));
@@ -104,11 +103,11 @@ export function externalMetricsApp() {
     authorize(c, { operation: "read", namespace, metric });
     // The external client sends the metric's selector as `labelSelector` (HPA: metric.selector).
     const selector = selectorParam(c, "labelSelector");
-    const values = await c.get("store").listExternalMetrics({ namespace, metric, metricLabelSelector: selector.text }, c.get("now"));
+    const values = await c.get("store").listExternalMetrics({ namespace, metric, metricSelector: selector.parsed }, c.get("now"));
     if (values.length === 0) {
       throw notFound(
         `the server could not find the external metric ${metric} in namespace ${namespace}` +
-          (selector.parsed.isEmpty() ? "" : ` with selector ${selector.parsed.toString()}`),
+          (selector.parsed === null ? "" : ` with selector ${selector.parsed.toString()}`),
       );
     }
     return c.json(encodeExternalMetricValueList(values));

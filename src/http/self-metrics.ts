@@ -6,6 +6,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono";
+import { servedApiOf } from "../k8s/apis";
 import type { AppEnv } from "./app-env";
 import { authorize } from "./auth";
 
@@ -13,19 +14,14 @@ const requests = new Map<string, number>();
 const samples = new Map<string, number>();
 const started = Date.now();
 
-const API_PREFIXES = [
-  "/apis/custom.metrics.k8s.io/v1beta1",
-  "/apis/custom.metrics.k8s.io/v1beta2",
-  "/apis/external.metrics.k8s.io/v1beta1",
-  "/write-metrics",
-  "/write-external-metrics",
-];
+const WRITE_APIS = ["write-metrics", "write-external-metrics"];
 
+/** The `api` label: a served group/version, a write API, or "other". */
 function apiOf(path: string): string {
-  for (const prefix of API_PREFIXES) {
-    if (path === prefix || path.startsWith(prefix + "/")) return prefix.startsWith("/apis/") ? prefix.slice(6) : prefix.slice(1);
-  }
-  return "other";
+  const served = servedApiOf(path);
+  if (served) return served.groupVersion;
+  const first = path.split("/")[1] ?? "";
+  return WRITE_APIS.includes(first) ? first : "other";
 }
 
 const bump = (m: Map<string, number>, key: string, by = 1) => m.set(key, (m.get(key) ?? 0) + by);

@@ -5,17 +5,18 @@
  * (batch). Handlers validate everything before the store is touched, so a refused write changes nothing.
  */
 import { Hono, type Context } from "hono";
-import { badRequest, MetricsError, notFound } from "../domain/errors";
-import type { ExternalSample, Labels, ObjectSample } from "../domain/metric";
-import { check, metricNameProblem, namespaceProblem } from "../domain/names";
 import { parseLabelsMap } from "../apimachinery/labels";
-import { parseBatchBody, parseSampleBody, type SampleFields } from "../domain/sample-input";
-import { namespaceTarget, resolveTarget, scopeNamespace, type ResolvedTarget } from "../domain/targets";
 import { formatKubeTime } from "../domain/clock";
+import { badRequest, MetricsError, notFound } from "../domain/errors";
+import type { ExternalSample, Labels, ObjectSample, ObjectTarget } from "../domain/metric";
+import { check, metricNameProblem, namespaceProblem } from "../domain/names";
+import { namespaceTarget, resolveTarget, scopeNamespace } from "../domain/targets";
+import { parseBatchBody, parseSampleBody, type SampleFields } from "../ingest/json-write";
 import { describedObject } from "../k8s/custom-metrics";
 import { readBodyText } from "./body";
 import type { AppEnv } from "./app-env";
-import { authorizationProblem, authorize } from "./auth";
+import { authorizationProblem } from "../auth/principal";
+import { authorize } from "./auth";
 import { countSamples } from "./self-metrics";
 
 /** `?labels=k=v,k2=v2` (the seed's form, labels.ConvertSelectorToLabelsMap) and `?objectLabels=`. */
@@ -55,7 +56,7 @@ function authorizeBatch(c: Context<AppEnv>, scopes: { namespace: string; metric:
   const problems: string[] = [];
   let unauthenticated = false;
   scopes.forEach((s, i) => {
-    const problem = authorizationProblem(c, { operation: "write", ...s });
+    const problem = authorizationProblem(c.get("principal"), c.get("config"), { operation: "write", ...s });
     if (problem) {
       unauthenticated ||= problem.reason === "Unauthorized";
       problems.push(`[${i}]: ${problem.message}`);
@@ -71,17 +72,17 @@ function refuseAnonymousBatch(c: Context<AppEnv>): void {
   if (c.get("principal").kind === "anonymous") authorize(c, { operation: "write", namespace: null, metric: null });
 }
 
-async function writeObject(c: Context<AppEnv>, resolved: ResolvedTarget, metric: string) {
+async function writeObject(c: Context<AppEnv>, target: ObjectTarget, metric: string) {
   check(metricNameProblem(metric));
-  authorize(c, { operation: "write", namespace: scopeNamespace(resolved.target), metric });
+  authorize(c, { operation: "write", namespace: scopeNamespace(target), metric });
   const fields = await readSingle(c);
   const { labels, objectLabels } = mergeLabels(c, fields);
-  const sample: ObjectSample = { target: resolved.target, metric, labels, objectLabels, ...valueAndTime(fields) };
+  const sample: ObjectSample = { target, metric, labels, objectLabels, ...valueAndTime(fields) };
   await c.get("store").write({ objects: [sample], externals: [] }, c.get("now"));
   countSamples("object", 1);
   return ack(c, {
     written: 1,
-    describedObject: describedObject({ ...sample, windowSeconds: null }),
+    describedObject: describedObject(sample),
     metric: { name: metric, labels },
     value: sample.value,
     timestamp: formatKubeTime(sample.timestamp),
@@ -93,13 +94,13 @@ function valueAndTime(f: SampleFields) {
   return { value: f.value, timestamp: f.timestamp, windowSeconds: f.windowSeconds, expiresAt: f.expiresAt };
 }
 
-async function deleteObject(c: Context<AppEnv>, resolved: ResolvedTarget, metric: string) {
+async function deleteObject(c: Context<AppEnv>, target: ObjectTarget, metric: string) {
   check(metricNameProblem(metric));
-  authorize(c, { operation: "delete", namespace: scopeNamespace(resolved.target), metric });
+  authorize(c, { operation: "delete", namespace: scopeNamespace(target), metric });
   const labels = queryLabels(c, "labels");
-  const deleted = await c.get("store").deleteObjectMetric(resolved.target, metric, labels, c.get("now"));
+  const deleted = await c.get("store").deleteObjectMetric(target, metric, labels, c.get("now"));
   if (deleted === 0) {
-    throw notFound(`no series of metric ${metric} for ${resolved.target.resource} ${resolved.target.name}${labels ? " with those labels" : ""}`);
+    throw notFound(`no series of metric ${metric} for ${target.resource.name} ${target.name}${labels ? " with those labels" : ""}`);
   }
   return ack(c, { deleted });
 }
@@ -117,7 +118,7 @@ export function objectWriteApp() {
     const samples: ObjectSample[] = [];
     items.forEach((item, i) => {
       try {
-        const { target } = resolveTarget(item.namespace, item.resource, item.name);
+        const target = resolveTarget(item.namespace, item.resource, item.name);
         samples.push({ target, metric: item.metric, labels: item.fields.labels ?? {}, objectLabels: item.fields.objectLabels, ...valueAndTime(item.fields) });
       } catch (e) {
         if (!(e instanceof MetricsError)) throw e;

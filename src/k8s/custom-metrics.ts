@@ -13,18 +13,15 @@
  * describedObject.apiVersion is the real apiVersion (`v1`, `apps/v1`); the upstream helper's `/v1` for core
  * kinds (helpers.ReferenceFor) is a quirk the HPA ignores, so we do not copy it.
  */
+import type { LabelSelectorJSON } from "../apimachinery/labels";
 import { formatKubeTime } from "../domain/clock";
 import type { CustomMetricInfo, ObjectMetricValue } from "../domain/metric";
-import { parseGroupResource } from "../domain/group-resource";
+import { CUSTOM_METRICS_GROUP, SERVED_APIS } from "./apis";
 
-export const CUSTOM_METRICS_GROUP = "custom.metrics.k8s.io";
-export const CUSTOM_METRICS_VERSIONS = ["v1beta1", "v1beta2"] as const;
-export type CustomMetricsVersion = (typeof CUSTOM_METRICS_VERSIONS)[number];
+export type CustomMetricsVersion = "v1beta1" | "v1beta2";
 
-export type LabelSelectorJSON = {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-} | null;
+/** The item's `selector`: the query's metric selector as metav1.LabelSelector, or null (no omitempty upstream). */
+export type ItemSelector = LabelSelectorJSON | null;
 
 export interface ObjectReferenceJSON {
   kind: string;
@@ -39,12 +36,12 @@ export interface MetricValueV1beta1 {
   timestamp: string;
   window?: number;
   value: string;
-  selector: LabelSelectorJSON;
+  selector: ItemSelector;
 }
 
 export interface MetricValueV1beta2 {
   describedObject: ObjectReferenceJSON;
-  metric: { name: string; selector: LabelSelectorJSON };
+  metric: { name: string; selector: ItemSelector };
   timestamp: string;
   windowSeconds?: number;
   value: string;
@@ -57,35 +54,20 @@ export interface MetricValueList<V extends CustomMetricsVersion> {
   items: (V extends "v1beta1" ? MetricValueV1beta1 : MetricValueV1beta2)[];
 }
 
-/** kind/apiVersion per resource, memoised: a Pods read over thousands of pods resolves `pods` once. */
-const KIND_CACHE = new Map<string, { kind: string; apiVersion: string }>();
-
-function kindOf(resource: string): { kind: string; apiVersion: string } {
-  let hit = KIND_CACHE.get(resource);
-  if (hit === undefined) {
-    const { kind, apiVersion } = parseGroupResource(resource);
-    hit = { kind, apiVersion };
-    if (KIND_CACHE.size > 1000) KIND_CACHE.clear();
-    KIND_CACHE.set(resource, hit);
-  }
-  return hit;
-}
-
-export function describedObject(value: ObjectMetricValue): ObjectReferenceJSON {
-  const { kind, apiVersion } = kindOf(value.target.resource);
-  const { namespace, name } = value.target;
+export function describedObject(value: Pick<ObjectMetricValue, "target">): ObjectReferenceJSON {
+  const { resource: { kind, apiVersion }, namespace, name } = value.target;
   // ObjectReference fields are all omitempty: cluster-scoped objects carry no namespace key at all.
   return namespace !== "" ? { kind, namespace, name, apiVersion } : { kind, name, apiVersion };
 }
 
-export function encodeV1beta1Item(value: ObjectMetricValue, selector: LabelSelectorJSON): MetricValueV1beta1 {
+export function encodeV1beta1Item(value: ObjectMetricValue, selector: ItemSelector): MetricValueV1beta1 {
   const head = { describedObject: describedObject(value), metricName: value.metric, timestamp: formatKubeTime(value.timestamp) };
   return value.windowSeconds !== null
     ? { ...head, window: value.windowSeconds, value: value.value, selector }
     : { ...head, value: value.value, selector };
 }
 
-export function encodeV1beta2Item(value: ObjectMetricValue, selector: LabelSelectorJSON): MetricValueV1beta2 {
+export function encodeV1beta2Item(value: ObjectMetricValue, selector: ItemSelector): MetricValueV1beta2 {
   const head = { describedObject: describedObject(value), metric: { name: value.metric, selector }, timestamp: formatKubeTime(value.timestamp) };
   return value.windowSeconds !== null ? { ...head, windowSeconds: value.windowSeconds, value: value.value } : { ...head, value: value.value };
 }
@@ -93,7 +75,7 @@ export function encodeV1beta2Item(value: ObjectMetricValue, selector: LabelSelec
 export function encodeMetricValueList<V extends CustomMetricsVersion>(
   version: V,
   values: readonly ObjectMetricValue[],
-  selector: LabelSelectorJSON,
+  selector: ItemSelector,
 ): MetricValueList<V> {
   const encode = version === "v1beta1" ? encodeV1beta1Item : encodeV1beta2Item;
   return {
@@ -130,10 +112,10 @@ export function encodeCustomMetricsResourceList(version: CustomMetricsVersion, i
   return { kind: "APIResourceList", apiVersion: "v1", groupVersion: `${CUSTOM_METRICS_GROUP}/${version}`, resources };
 }
 
-/** APIGroup document for `/apis/custom.metrics.k8s.io` (normally answered by the aggregator itself). */
-export function encodeCustomMetricsAPIGroup() {
-  const v = (version: string) => ({ groupVersion: `${CUSTOM_METRICS_GROUP}/${version}`, version });
-  return { kind: "APIGroup", apiVersion: "v1", name: CUSTOM_METRICS_GROUP, versions: [v("v1beta2"), v("v1beta1")], preferredVersion: v("v1beta2") };
+/** APIGroup document for `/apis/<group>` (normally answered by the aggregator itself); versions newest first. */
+export function encodeAPIGroup(group: string) {
+  const versions = SERVED_APIS.filter((a) => a.group === group).map((a) => ({ groupVersion: a.groupVersion, version: a.version }));
+  return { kind: "APIGroup", apiVersion: "v1", name: group, versions, preferredVersion: versions[0] };
 }
 
 export const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

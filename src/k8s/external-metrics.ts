@@ -7,10 +7,10 @@
  */
 import { formatKubeTime } from "../domain/clock";
 import type { ExternalMetricValue } from "../domain/metric";
+import { EXTERNAL_METRICS_GROUP } from "./apis";
 import { cmp, type APIResourceList } from "./custom-metrics";
 
-export const EXTERNAL_METRICS_GROUP = "external.metrics.k8s.io";
-export const EXTERNAL_METRICS_VERSION = "v1beta1";
+const EXTERNAL_METRICS_VERSION = "v1beta1";
 
 export interface ExternalMetricValueJSON {
   metricName: string;

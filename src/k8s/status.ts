@@ -1,6 +1,6 @@
 /**
- * metav1.Status, the body of every error response (apimachinery pkg/apis/meta/v1/types.go Status;
- * field order as Go's encoding/json writes it). The only place a MetricsError becomes wire JSON.
+ * metav1.Status, the body of every error response (apimachinery pkg/apis/meta/v1/types.go Status; field
+ * order as Go's encoding/json writes it), and the one mapping between a failure reason and its HTTP code.
  */
 import type { MetricsErrorReason } from "../domain/errors";
 
@@ -14,6 +14,7 @@ export interface Status {
   code: number;
 }
 
+/** apimachinery pkg/apis/meta/v1/types.go StatusReason constants and the codes pkg/api/errors gives them. */
 export const STATUS_CODES: Readonly<Record<MetricsErrorReason, number>> = {
   BadRequest: 400,
   Unauthorized: 401,
@@ -28,6 +29,15 @@ export const STATUS_CODES: Readonly<Record<MetricsErrorReason, number>> = {
   InternalError: 500,
   ServiceUnavailable: 503,
 };
+
+const REASONS_BY_CODE: ReadonlyMap<number, MetricsErrorReason> = new Map(
+  (Object.entries(STATUS_CODES) as [MetricsErrorReason, number][]).map(([reason, code]) => [code, reason]),
+);
+
+/** The reason for an HTTP code; codes without one of their own are InternalError (5xx) or BadRequest (4xx). */
+export function reasonForCode(code: number): MetricsErrorReason {
+  return REASONS_BY_CODE.get(code) ?? (code >= 500 ? "InternalError" : "BadRequest");
+}
 
 export function failureStatus(reason: MetricsErrorReason, message: string): Status {
   return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code: STATUS_CODES[reason] };

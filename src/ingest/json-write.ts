@@ -1,5 +1,6 @@
 /**
- * What a writer sends, turned into validated samples: the body forms of the write API (a JSON quantity,
+ * The adapter's own JSON write dialect (`/write-metrics`, `/write-external-metrics`), decoded into validated
+ * sample fields: the body forms of the write API (a JSON quantity,
  * a bare JSON number, or an object with value/labels/objectLabels/timestamp/windowSeconds/ttlSeconds) and
  * the batch form (an array of such objects that also name their target). Pure: the HTTP layer hands in
  * the raw text, the query's labels and the clock, and gets samples or a BadRequest naming every problem.
@@ -12,21 +13,11 @@
  * - A writer's timestamp is accepted only if it is sane: at most MAX_CLOCK_SKEW in the future and not older
  *   than its TTL. Expiry counts from the timestamp: the value is as old as the writer says it is.
  */
-import { badRequest, MetricsError } from "./errors";
-import type { Labels } from "./metric";
-import { labelsProblem, metricNameProblem, namespaceProblem, objectNameProblem } from "./names";
-import { canonicalizeQuantity, parseQuantityJSON, formatQuantity, QuantityError } from "../apimachinery/quantity";
-
-export const MAX_CLOCK_SKEW_MS = 60_000;
-
-export interface FreshnessOptions {
-  /** TTL for a value written without ttlSeconds. */
-  readonly defaultTtlSeconds: number;
-  /** Upper bound on ttlSeconds. */
-  readonly maxTtlSeconds: number;
-}
-
-export const DEFAULT_FRESHNESS: FreshnessOptions = { defaultTtlSeconds: 300, maxTtlSeconds: 7 * 24 * 3600 };
+import { canonicalizeQuantity, formatQuantity, parseQuantityJSON, QuantityError } from "../apimachinery/quantity";
+import { badRequest, MetricsError } from "../domain/errors";
+import { DEFAULT_FRESHNESS, MAX_CLOCK_SKEW_MS, type FreshnessOptions } from "../domain/freshness";
+import type { Labels } from "../domain/metric";
+import { labelsProblem, metricNameProblem, namespaceProblem, objectNameProblem } from "../domain/names";
 
 /** The value part of a write, common to every body form. */
 export interface SampleFields {

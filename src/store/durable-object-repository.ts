@@ -1,7 +1,8 @@
 /**
- * MetricStore over the Durable Object namespace: routes each command to its partition (store/partition.ts),
- * checks scope claims with the catalog before a batch writes anything (so a 409 leaves no trace), and
- * writes partitions in parallel. Depends only on the structural subset of the binding it uses.
+ * MetricRepository over the Durable Object namespace: routes each command to its partition
+ * (store/partition.ts), checks scope claims with the catalog before a batch writes anything (so a 409
+ * leaves no trace), and writes partitions in parallel. Depends only on the structural subset of the
+ * binding it uses. Selectors cross to the objects as their requirements (parsed once, at the edge).
  *
  * Discovery is cached in the isolate for at most DISCOVERY_CACHE_MS, per binding, and each entry carries its
  * expiry, so an expired metric is never listed from the cache either. Any write that changed the catalog and
@@ -9,12 +10,15 @@
  * is exact. On Cloudflare, where other isolates may serve requests, a metric may appear in (or, after a delete
  * or a TTL reduction elsewhere, leave) discovery up to DISCOVERY_CACHE_MS late; never after its expiry.
  */
+import type { LabelSelector } from "../apimachinery/labels";
 import { conflict, MetricsError } from "../domain/errors";
-import { parseGroupResource } from "../domain/group-resource";
-import { labelsFromCanonical, type ExternalSample, type Labels, type ObjectSample, type ObjectTarget } from "../domain/metric";
-import type { ExternalListQuery, MetricStore, ObjectListQuery, WriteBatch } from "./metric-store";
-import { expandObjectColumns, type CatalogEntry, type DeleteCommand, type MetricKind, type MetricsStore } from "./metrics-object";
+import type { ExternalSample, Labels, ObjectMetricValue, ObjectSample, ObjectTarget } from "../domain/metric";
+import type { CatalogEntry, MetricKind } from "./catalog-tables";
+import { LabelTextMemo } from "./label-text";
+import type { MetricsStore } from "./metrics-object";
 import { CATALOG_PARTITION, CLUSTER_PARTITION, partitionForNamespace, partitionForObject } from "./partition";
+import { toRequirements, type DeleteCommand } from "./partition-tables";
+import type { ExternalListQuery, MetricRepository, ObjectListQuery, WriteBatch } from "./repository";
 
 export type MetricsNamespace = Pick<DurableObjectNamespace<MetricsStore>, "idFromName" | "get">;
 
@@ -28,25 +32,16 @@ interface DiscoveryCache {
 }
 const discoveryCaches = new WeakMap<object, DiscoveryCache>();
 
-/** Canonical metric-label text → labels, memoised per isolate (most series have none or share a few sets). */
-const canonicalLabelsMemo = new Map<string, Labels>();
-function parseCanonicalLabels(text: string): Labels {
-  let labels = canonicalLabelsMemo.get(text);
-  if (labels === undefined) {
-    labels = labelsFromCanonical(text);
-    if (canonicalLabelsMemo.size >= 10_000) canonicalLabelsMemo.clear();
-    canonicalLabelsMemo.set(text, labels);
-  }
-  return labels;
-}
-
 function discoveryCache(ns: object): DiscoveryCache {
   let cache = discoveryCaches.get(ns);
   if (!cache) discoveryCaches.set(ns, (cache = { generation: 0, lists: new Map() }));
   return cache;
 }
 
-export class DurableObjectMetricStore implements MetricStore {
+/** Metric-label text of answers → labels, per isolate (most series have none or share a few sets). */
+const labelTexts = new LabelTextMemo(10_000);
+
+export class DurableObjectRepository implements MetricRepository {
   readonly #ns: MetricsNamespace;
   readonly #maxSeries: number;
 
@@ -62,9 +57,7 @@ export class DurableObjectMetricStore implements MetricStore {
 
   async write(batch: WriteBatch, now: number): Promise<void> {
     const claims = new Map<string, boolean>();
-    for (const s of batch.objects) {
-      if (!parseGroupResource(s.target.resource).builtIn) claims.set(s.target.resource, s.target.namespace !== "");
-    }
+    for (const s of batch.objects) if (!s.target.resource.builtIn) claims.set(s.target.resource.name, s.target.namespace !== "");
     if (claims.size > 0) {
       const { conflicts } = await this.#stub(CATALOG_PARTITION).catalogClaimScopes(
         [...claims].map(([resource, namespaced]) => ({ resource, namespaced })),
@@ -90,7 +83,7 @@ export class DurableObjectMetricStore implements MetricStore {
       const refusal = refusals.find((r) => r !== null);
       if (refusal) throw new MetricsError("Invalid", refusal.message);
     }
-    const results = await Promise.all(partitions.map(([p, b]) => this.#stub(p).write(p, b.objects, b.externals, this.#maxSeries)));
+    const results = await Promise.all(partitions.map(([p, b]) => this.#stub(p).write(p, b.objects, b.externals, this.#maxSeries, now)));
     if (results.some((r) => r.catalogChanged)) this.#discoveryChanged();
     const refusal = results.find((r) => r.refusal !== null)?.refusal;
     if (refusal) throw new MetricsError("Invalid", refusal.message);
@@ -116,17 +109,38 @@ export class DurableObjectMetricStore implements MetricStore {
     return entries;
   }
 
-  getObjectMetric(target: ObjectTarget, metric: string, metricLabelSelector: string, now: number) {
-    return this.#stub(partitionForObject(target.namespace)).getObjectMetric(target, metric, metricLabelSelector, now);
+  async getObjectMetric(target: ObjectTarget, metric: string, metricSelector: LabelSelector | null, now: number): Promise<ObjectMetricValue | null> {
+    const row = await this.#stub(partitionForObject(target.namespace))
+      .getObjectMetric(target.resource.name, target.namespace, target.name, metric, toRequirements(metricSelector), now);
+    if (row === null) return null;
+    return { target, metric, labels: labelTexts.parse(row.labels), value: row.value, timestamp: row.timestamp, windowSeconds: row.window };
   }
 
-  async listObjectMetrics(query: ObjectListQuery, now: number) {
-    const columns = await this.#stub(partitionForObject(query.namespace)).listObjectMetricColumns(query, now);
-    return expandObjectColumns(query, columns, parseCanonicalLabels);
+  async listObjectMetrics(query: ObjectListQuery, now: number): Promise<ObjectMetricValue[]> {
+    const { resource, namespace, metric } = query;
+    const c = await this.#stub(partitionForObject(namespace)).listObjectMetricColumns(
+      { resource: resource.name, namespace, metric, objectSelector: toRequirements(query.objectSelector), metricSelector: toRequirements(query.metricSelector) },
+      now,
+    );
+    const out: ObjectMetricValue[] = new Array(c.names.length);
+    for (let i = 0; i < c.names.length; i++) {
+      out[i] = {
+        target: { resource, namespace, name: c.names[i]! },
+        metric,
+        labels: labelTexts.parse(c.labels[i]!),
+        value: c.values[i]!,
+        timestamp: c.timestamps[i]!,
+        windowSeconds: c.windows[i]!,
+      };
+    }
+    return out;
   }
 
   listExternalMetrics(query: ExternalListQuery, now: number) {
-    return this.#stub(partitionForNamespace(query.namespace)).listExternalMetrics(query, now);
+    return this.#stub(partitionForNamespace(query.namespace)).listExternalMetrics(
+      { namespace: query.namespace, metric: query.metric, metricSelector: toRequirements(query.metricSelector) },
+      now,
+    );
   }
 
   async listCustomMetricInfos(now: number) {
@@ -137,31 +151,32 @@ export class DurableObjectMetricStore implements MetricStore {
     return (await this.#catalogList("external", now)).map((i) => i.metric);
   }
 
-  async #delete(partition: string, command: DeleteCommand): Promise<number> {
+  async #delete(partition: string, command: DeleteCommand, now: number): Promise<number> {
     try {
-      return await this.#stub(partition).deleteSeries(partition, command);
+      return await this.#stub(partition).deleteSeries(partition, command, now);
     } finally {
       this.#discoveryChanged();
     }
   }
 
-  deleteObjectMetric(target: ObjectTarget, metric: string, labels: Labels | null) {
-    return this.#delete(partitionForObject(target.namespace), { kind: "object", target, metric, labels });
+  deleteObjectMetric(target: ObjectTarget, metric: string, labels: Labels | null, now: number) {
+    const { resource, namespace, name } = target;
+    return this.#delete(partitionForObject(namespace), { kind: "object", resource: resource.name, namespace, name, metric, labels }, now);
   }
 
-  deleteExternalMetric(namespace: string, metric: string, labels: Labels | null) {
-    return this.#delete(partitionForNamespace(namespace), { kind: "external", namespace, metric, labels });
+  deleteExternalMetric(namespace: string, metric: string, labels: Labels | null, now: number) {
+    return this.#delete(partitionForNamespace(namespace), { kind: "external", namespace, metric, labels }, now);
   }
 
-  async deleteNamespaceCustomMetrics(namespace: string) {
+  async deleteNamespaceCustomMetrics(namespace: string, now: number) {
     const [objects, own] = await Promise.all([
-      this.#delete(partitionForNamespace(namespace), { kind: "namespace-objects", namespace, namespaceObjectOnly: false }),
-      this.#delete(CLUSTER_PARTITION, { kind: "namespace-objects", namespace, namespaceObjectOnly: true }),
+      this.#delete(partitionForNamespace(namespace), { kind: "namespace-objects", namespace, namespaceObjectOnly: false }, now),
+      this.#delete(CLUSTER_PARTITION, { kind: "namespace-objects", namespace, namespaceObjectOnly: true }, now),
     ]);
     return objects + own;
   }
 
-  deleteNamespaceExternalMetrics(namespace: string) {
-    return this.#delete(partitionForNamespace(namespace), { kind: "namespace-external", namespace });
+  deleteNamespaceExternalMetrics(namespace: string, now: number) {
+    return this.#delete(partitionForNamespace(namespace), { kind: "namespace-external", namespace }, now);
   }
 }

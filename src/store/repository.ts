@@ -1,9 +1,12 @@
 /**
  * The storage port, in domain terms only (the "provider" seam of custom-metrics-apiserver
- * pkg/provider/interfaces.go: get by name, list by selector, list metric infos, plus writes and deletes).
- * Nothing that crosses it is a Request or a wire type. Misses are data (null / []); the HTTP layer decides
- * that a miss is a 404. Selectors cross as their string form and are parsed where they are matched.
+ * pkg/provider/interfaces.go: get by name, list by selector, list metric infos — plus writes and deletes).
+ * Nothing that crosses it is a Request or a wire type; selectors cross parsed, once. Misses are data
+ * (null / []); the HTTP layer decides that a miss is a 404. Every call carries the request's `now`, so
+ * expiry is decided against one instant per request and tests drive it with a clock.
  */
+import type { LabelSelector } from "../apimachinery/labels";
+import type { GroupResource } from "../domain/group-resource";
 import type {
   CustomMetricInfo,
   ExternalMetricValue,
@@ -15,19 +18,19 @@ import type {
 } from "../domain/metric";
 
 export interface ObjectListQuery {
-  readonly resource: string;
+  readonly resource: GroupResource;
   readonly namespace: string;
   readonly metric: string;
-  /** Matched against the objects' labels (`objectLabels`); "" selects everything. */
-  readonly labelSelector: string;
-  /** Matched against the series' metric labels; "" selects everything. */
-  readonly metricLabelSelector: string;
+  /** Matched against the objects' labels (`objectLabels`); null selects everything. */
+  readonly objectSelector: LabelSelector | null;
+  /** Matched against the series' metric labels; null selects everything. */
+  readonly metricSelector: LabelSelector | null;
 }
 
 export interface ExternalListQuery {
   readonly namespace: string;
   readonly metric: string;
-  readonly metricLabelSelector: string;
+  readonly metricSelector: LabelSelector | null;
 }
 
 export interface WriteBatch {
@@ -35,14 +38,14 @@ export interface WriteBatch {
   readonly externals: readonly ExternalSample[];
 }
 
-export interface MetricStore {
+export interface MetricRepository {
   /**
-   * Stores every sample or none of those that could be refused for the caller's mistake (a scope conflict
-   * is checked for the whole batch before anything is written). Resolves only once the data is durable.
+   * Stores every sample or none of those that could be refused for the caller's mistake (scope conflicts and
+   * quotas are checked for the whole batch before anything is written). Resolves only once the data is durable.
    */
   write(batch: WriteBatch, now: number): Promise<void>;
   /** The live value of one object's metric; when several series match, the most recently produced. */
-  getObjectMetric(target: ObjectTarget, metric: string, metricLabelSelector: string, now: number): Promise<ObjectMetricValue | null>;
+  getObjectMetric(target: ObjectTarget, metric: string, metricSelector: LabelSelector | null, now: number): Promise<ObjectMetricValue | null>;
   /** Live values of every matching object, each object at most once, sorted by object name. */
   listObjectMetrics(query: ObjectListQuery, now: number): Promise<ObjectMetricValue[]>;
   /** Every matching live external series. */

@@ -1,0 +1,55 @@
+/**
+ * Who is asking (the principal a request authenticated as) and whether they may do what they ask: the
+ * access policy, as a pure function of the principal, the configuration and the scope requested. The HTTP
+ * middleware authenticates; handlers ask `authorizationProblem` after the path is parsed, because a scope is
+ * about a namespace and a metric.
+ */
+import { scopeProblem, type ScopeRequest, type TokenSpec } from "./tokens";
+
+export type Principal =
+  | { kind: "aggregator" }
+  | { kind: "open" }
+  | { kind: "reader"; via: "read-token" | "mtls" }
+  | { kind: "token"; spec: TokenSpec }
+  | { kind: "anonymous" };
+
+/** What the policy needs to know about the deployment. */
+export interface AccessSettings {
+  readonly readToken: string | null;
+  readonly tokens: readonly TokenSpec[];
+  readonly readMtlsIssuerSki: string | null;
+}
+
+export interface AccessProblem {
+  readonly reason: "Unauthorized" | "Forbidden";
+  readonly message: string;
+}
+
+/** Why `principal` may not perform `request`, or null if it may. */
+export function authorizationProblem(principal: Principal, settings: AccessSettings, request: ScopeRequest): AccessProblem | null {
+  switch (principal.kind) {
+    case "open":
+      return null;
+    case "aggregator":
+      return request.operation === "read" ? null : { reason: "Forbidden", message: "the aggregator socket is read-only" };
+    case "reader":
+      return request.operation === "read" ? null : { reason: "Forbidden", message: "this credential may only read metrics" };
+    case "token": {
+      const problem = scopeProblem(principal.spec, request);
+      return problem ? { reason: "Forbidden", message: problem } : null;
+    }
+    case "anonymous":
+      if (request.operation === "read" && settings.readToken === null && settings.tokens.length === 0 && settings.readMtlsIssuerSki === null) {
+        return { reason: "Forbidden", message: "metric reads are not enabled on this endpoint: configure READ_TOKEN, WRITE_TOKENS with the read operation, or mTLS" };
+      }
+      if (request.operation !== "read" && settings.tokens.length === 0) {
+        return { reason: "Forbidden", message: "writes are disabled: no WRITE_TOKENS are configured for this deployment (see `npm run cli -- token create`)" };
+      }
+      return { reason: "Unauthorized", message: `a bearer token is required to ${request.operation} metrics` };
+  }
+}
+
+/** The name a rate limit counts under: the token's name, or the client's address when there is no token. */
+export function rateLimitKey(principal: Principal, clientAddress: string): string {
+  return principal.kind === "token" ? `token:${principal.spec.name}` : `ip:${clientAddress}`;
+}
