@@ -19,7 +19,7 @@ import { authorizationProblem } from "../auth/principal";
 import { authorize } from "./auth";
 import { countSamples } from "./self-metrics";
 
-/** `?labels=k=v,k2=v2` (the seed's form, labels.ConvertSelectorToLabelsMap) and `?objectLabels=`. */
+/** `?labels=k=v,k2=v2` (the custom-metrics-apiserver test adapter's form, labels.ConvertSelectorToLabelsMap) and `?objectLabels=`. */
 function queryLabels(c: Context<AppEnv>, name: "labels" | "objectLabels"): Labels | null {
   const raw = new URL(c.req.url).searchParams.get(name);
   if (raw === null) return null;

@@ -1,4 +1,4 @@
-// Issue 3 behaviour: batch writes (all or nothing), deletes visible at once, and freshness: an expired value
+// Batch writes (all or nothing), deletes visible at once, and freshness: an expired value
 // is never served, not in reads and not in discovery, even before the alarm purges it. Time is moved with an
 // injected clock and alarms are run with the runtime's helpers, never with sleeps.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";

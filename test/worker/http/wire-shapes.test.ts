@@ -8,7 +8,7 @@ const api = client();
 const T = kubeTime(api.clock.now());
 
 describe("custom.metrics.k8s.io Object reads (seed example: deployments.apps)", () => {
-  it("GIVEN a value written at the seed path WHEN read with v1beta1 THEN one item with metricName, window-less, selector null", async () => {
+  it("GIVEN a value written at the test adapter's write path WHEN read with v1beta1 THEN one item with metricName, window-less, selector null", async () => {
     expect((await api.post("/write-metrics/namespaces/default/deployments.apps/web/requests_per_second", '"1.5"')).status).toBe(200);
     const res = await api.json(api.get(`${CM1}/namespaces/default/deployments.apps/web/requests_per_second`));
     expect(res.status).toBe(200);
@@ -73,7 +73,7 @@ describe("custom.metrics.k8s.io Object reads (seed example: deployments.apps)", 
   });
 });
 
-describe("namespace metrics (/namespaces/{ns}/metrics/{metric}) are readable, unlike the seed", () => {
+describe("namespace metrics (/namespaces/{ns}/metrics/{metric}) are readable, unlike in the custom-metrics-apiserver test adapter", () => {
   it("returns exactly one item describing the Namespace, cluster-scoped", async () => {
     await api.post("/write-metrics/namespaces/team-a/metrics/queue_length", "42");
     for (const [base, expected] of [
