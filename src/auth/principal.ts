@@ -4,7 +4,7 @@
  * middleware authenticates; handlers ask `authorizationProblem` after the path is parsed, because a scope is
  * about a namespace and a metric.
  */
-import { scopeProblem, type ScopeRequest, type TokenSpec } from "./tokens";
+import { scopeProblem, type Operation, type ScopeRequest, type TokenSpec } from "./tokens";
 
 export type Principal =
   | { kind: "aggregator" }
@@ -47,6 +47,19 @@ export function authorizationProblem(principal: Principal, settings: AccessSetti
       }
       return { reason: "Unauthorized", message: `a bearer token is required to ${request.operation} metrics` };
   }
+}
+
+/**
+ * Why `principal` could not perform `operation` on anything at all, or null if it might on something. Lets a
+ * handler refuse before reading a body whose content decides the exact scope (batches, pushes).
+ */
+export function operationProblem(principal: Principal, settings: AccessSettings, operation: Operation): AccessProblem | null {
+  if (principal.kind === "token") {
+    return principal.spec.operations.includes(operation)
+      ? null
+      : { reason: "Forbidden", message: `token "${principal.spec.name}" does not allow the ${operation} operation (it allows: ${principal.spec.operations.join(", ")})` };
+  }
+  return authorizationProblem(principal, settings, { operation, namespace: null, metric: null });
 }
 
 /** The name a rate limit counts under: the token's name, or the client's address when there is no token. */

@@ -16,8 +16,8 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { forbidden, MetricsError, unauthorized } from "../domain/errors";
-import { authorizationProblem, rateLimitKey } from "../auth/principal";
-import { findToken, timingSafeEqual, type ScopeRequest } from "../auth/tokens";
+import { authorizationProblem, operationProblem, rateLimitKey } from "../auth/principal";
+import { findToken, timingSafeEqual, type Operation, type ScopeRequest } from "../auth/tokens";
 import { BindingRateLimiter, TokenBucketLimiter, type RateLimiter } from "../auth/rate-limit";
 import { HEALTH_PATHS, isReadRequest } from "../k8s/apis";
 import { SOCKET_HEADER } from "../env";
@@ -97,6 +97,12 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
 export function authorize(c: Context<AppEnv>, request: ScopeRequest, what = ""): void {
   const problem = authorizationProblem(c.get("principal"), c.get("config"), request);
   if (problem) throw new MetricsError(problem.reason, what + problem.message);
+}
+
+/** Refuses (401/403) a principal that could not perform `operation` on anything: call it before reading a body. */
+export function authorizeOperation(c: Context<AppEnv>, operation: Operation): void {
+  const problem = operationProblem(c.get("principal"), c.get("config"), operation);
+  if (problem) throw new MetricsError(problem.reason, problem.message);
 }
 
 const limiters = new WeakMap<object, RateLimiter>();

@@ -16,7 +16,7 @@ import { describedObject } from "../k8s/custom-metrics";
 import { readBodyText } from "./body";
 import type { AppEnv } from "./app-env";
 import { authorizationProblem } from "../auth/principal";
-import { authorize } from "./auth";
+import { authorize, authorizeOperation } from "./auth";
 import { countSamples } from "./self-metrics";
 
 /** `?labels=k=v,k2=v2` (the custom-metrics-apiserver test adapter's form, labels.ConvertSelectorToLabelsMap) and `?objectLabels=`. */
@@ -67,10 +67,6 @@ function authorizeBatch(c: Context<AppEnv>, scopes: { namespace: string; metric:
   throw new MetricsError("Forbidden", `batch refused (nothing was stored): ${problems.slice(0, 20).join("; ")}${problems.length > 20 ? `; … ${problems.length - 20} more` : ""}`);
 }
 
-/** An unauthenticated batch is refused before its body (up to the size limit) is read and parsed. */
-function refuseAnonymousBatch(c: Context<AppEnv>): void {
-  if (c.get("principal").kind === "anonymous") authorize(c, { operation: "write", namespace: null, metric: null });
-}
 
 async function writeObject(c: Context<AppEnv>, target: ObjectTarget, metric: string) {
   check(metricNameProblem(metric));
@@ -110,7 +106,7 @@ export function objectWriteApp() {
   const app = new Hono<AppEnv>();
 
   app.post("/", async (c) => {
-    refuseAnonymousBatch(c);
+    authorizeOperation(c, "write");
     const config = c.get("config");
     const now = c.get("now");
     const items = parseBatchBody(await readBodyText(c.req.raw, config.limits.maxBodyBytes), "object", now, config.freshness, config.limits.maxBatchSamples);
@@ -171,7 +167,7 @@ export function externalWriteApp() {
   const app = new Hono<AppEnv>();
 
   app.post("/", async (c) => {
-    refuseAnonymousBatch(c);
+    authorizeOperation(c, "write");
     const config = c.get("config");
     const now = c.get("now");
     const items = parseBatchBody(await readBodyText(c.req.raw, config.limits.maxBodyBytes), "external", now, config.freshness, config.limits.maxBatchSamples);

@@ -16,6 +16,7 @@
 import { canonicalizeQuantity, formatQuantity, parseQuantityJSON, QuantityError } from "../apimachinery/quantity";
 import { badRequest, MetricsError } from "../domain/errors";
 import { DEFAULT_FRESHNESS, MAX_CLOCK_SKEW_MS, type FreshnessOptions } from "../domain/freshness";
+import { jsonDepthExceeds, MAX_JSON_DEPTH, quantityLengthProblem } from "../domain/limits";
 import type { Labels } from "../domain/metric";
 import { labelsProblem, metricNameProblem, namespaceProblem, objectNameProblem } from "../domain/names";
 
@@ -33,19 +34,30 @@ const OBJECT_FIELDS = new Set(["value", "labels", "objectLabels", "timestamp", "
 const TARGET_FIELDS = new Set(["namespace", "resource", "name", "metric"]);
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
+const MAX_LISTED_PROBLEMS = 20;
+
 /** Collects problems with a path prefix ("labels", "[3].value") so one message can list them all. */
 class Problems {
   readonly list: string[] = [];
   add(where: string, problem: string | null): void {
     if (problem) this.list.push(where ? `${where}: ${problem}` : problem);
   }
+  /** Lists the first problems in full and counts the rest, so a message stays readable (and small) for any batch. */
   throwIfAny(prefix: string): void {
-    if (this.list.length) throw badRequest(`${prefix}${this.list.join("; ")}`);
+    const n = this.list.length;
+    if (n === 0) return;
+    const shown = this.list.slice(0, MAX_LISTED_PROBLEMS).join("; ");
+    throw badRequest(`${prefix}${shown}${n > MAX_LISTED_PROBLEMS ? `; … and ${n - MAX_LISTED_PROBLEMS} more` : ""}`);
   }
 }
 
 function quantityFromValue(value: unknown, problems: Problems, where: string): string | null {
   if (typeof value === "string") {
+    const tooLong = quantityLengthProblem(value);
+    if (tooLong) {
+      problems.add(where, tooLong);
+      return null;
+    }
     try {
       return canonicalizeQuantity(value);
     } catch (e) {
@@ -118,6 +130,8 @@ export function parseSampleBody(raw: string, now: number, options: FreshnessOpti
   if (text === "") throw badRequest(`request body is empty: send a quantity such as "42" or an object {"value": "42"}`);
   const problems = new Problems();
   if (text[0] !== "{") {
+    const tooLong = quantityLengthProblem(text.replace(/^"|"$/g, ""));
+    if (tooLong) throw badRequest(`invalid quantity ${text.slice(0, 64)}…: ${tooLong}`);
     let quantity;
     try {
       quantity = parseQuantityJSON(text);
@@ -129,6 +143,7 @@ export function parseSampleBody(raw: string, now: number, options: FreshnessOpti
     return { value: formatQuantity(quantity), labels: null, objectLabels: null, timestamp: now, windowSeconds: null, expiresAt: now + options.defaultTtlSeconds * 1000 };
   }
   let obj: unknown;
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw badRequest(`request body nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
   try {
     obj = JSON.parse(text);
   } catch (e) {
@@ -160,6 +175,7 @@ export function parseBatchBody(
   raw: string, kind: "object" | "external", now: number, options: FreshnessOptions = DEFAULT_FRESHNESS, maxSamples = Infinity,
 ): BatchItem[] {
   let parsed: unknown;
+  if (jsonDepthExceeds(raw, MAX_JSON_DEPTH)) throw badRequest(`request body nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
   try {
     parsed = JSON.parse(raw);
   } catch (e) {
