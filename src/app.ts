@@ -25,7 +25,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps = {}) {
-  const storeFor = deps.store ?? ((env: Env, config: Config) => new DurableObjectRepository(env.METRICS, config.limits.maxSeriesPerNamespace));
+  const storeFor = deps.store ?? ((env: Env, config: Config) => new DurableObjectRepository(env.METRICS, config.limits));
   const clock = deps.clock ?? systemClock;
   const app = new Hono<AppEnv>();
 

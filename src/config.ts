@@ -26,6 +26,13 @@ export interface Limits {
   readonly maxBatchSamples: number;
   /** Stored series (object + external) per namespace partition. */
   readonly maxSeriesPerNamespace: number;
+  /** Distinct metric identities (what discovery lists) per namespace, and over all namespaces. */
+  readonly maxMetricsPerNamespace: number;
+  readonly maxMetrics: number;
+  /** Namespaces (partitions, cluster scope included) holding metrics at once. */
+  readonly maxNamespaces: number;
+  /** Namespaces one write request may touch. */
+  readonly maxNamespacesPerWrite: number;
 }
 
 export interface BridgeConfig {
@@ -45,7 +52,15 @@ export interface Config {
   readonly bridge: BridgeConfig;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 8 * 1024 * 1024, maxBatchSamples: 10_000, maxSeriesPerNamespace: 200_000 };
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 8 * 1024 * 1024,
+  maxBatchSamples: 10_000,
+  maxSeriesPerNamespace: 200_000,
+  maxMetricsPerNamespace: 500,
+  maxMetrics: 5_000,
+  maxNamespaces: 1_000,
+  maxNamespacesPerWrite: 100,
+};
 export const DEFAULT_WRITE_RATE_LIMIT = "3000/60";
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 2000;
 
@@ -82,7 +97,8 @@ function upstreamUrl(raw: string | undefined): string {
 export function readConfig(env: Partial<Env>): Config {
   const key = JSON.stringify([
     env.DEPLOYMENT, env.DEFAULT_TTL_SECONDS, env.READ_TOKEN, env.WRITE_TOKENS, env.WRITE_RATE_LIMIT, env.MAX_SERIES_PER_NAMESPACE,
-    env.READ_MTLS_ISSUER_SKI, env.UPSTREAM_URL, env.UPSTREAM_TIMEOUT_MS,
+    env.READ_MTLS_ISSUER_SKI, env.UPSTREAM_URL, env.UPSTREAM_TIMEOUT_MS, env.MAX_METRICS_PER_NAMESPACE, env.MAX_METRICS, env.MAX_NAMESPACES,
+    env.READ_RATE_LIMIT,
   ]);
   const cached = memo.get(key);
   if (cached) return cached;
@@ -103,6 +119,9 @@ export function readConfig(env: Partial<Env>): Config {
     limits: {
       ...DEFAULT_LIMITS,
       maxSeriesPerNamespace: positiveInteger("MAX_SERIES_PER_NAMESPACE", env.MAX_SERIES_PER_NAMESPACE, DEFAULT_LIMITS.maxSeriesPerNamespace, 50_000_000),
+      maxMetricsPerNamespace: positiveInteger("MAX_METRICS_PER_NAMESPACE", env.MAX_METRICS_PER_NAMESPACE, DEFAULT_LIMITS.maxMetricsPerNamespace, 100_000),
+      maxMetrics: positiveInteger("MAX_METRICS", env.MAX_METRICS, DEFAULT_LIMITS.maxMetrics, 100_000),
+      maxNamespaces: positiveInteger("MAX_NAMESPACES", env.MAX_NAMESPACES, DEFAULT_LIMITS.maxNamespaces, 100_000),
     },
     bridge: {
       upstreamUrl: upstreamUrl(env.UPSTREAM_URL),

@@ -25,6 +25,14 @@ export interface Env {
   WRITE_RATE_LIMIT?: string;
   /** Quota on stored series per namespace (object + external). Default 200000. */
   MAX_SERIES_PER_NAMESPACE?: string;
+  /** Distinct metrics (discovery entries) per namespace. Default 500. */
+  MAX_METRICS_PER_NAMESPACE?: string;
+  /** Distinct metrics over all namespaces: bounds the discovery document. Default 5000. */
+  MAX_METRICS?: string;
+  /** Namespaces holding metrics at once (each is a Durable Object). Default 1000. */
+  MAX_NAMESPACES?: string;
+  /** Per-credential read rate, "requests/seconds". Default "6000/60". */
+  READ_RATE_LIMIT?: string;
   /** Cloudflare mTLS for reads: the issuer SKI (hex) a client certificate must chain to. */
   READ_MTLS_ISSUER_SKI?: string;
   /** Cloudflare rate-limiting binding; absent on workerd, where an in-isolate token bucket does the job. */

@@ -17,6 +17,7 @@ export type MetricsErrorReason =
   | "Invalid"
   | "TooManyRequests"
   | "InternalError"
+  | "InsufficientStorage"
   | "ServiceUnavailable";
 
 export class MetricsError extends Error {

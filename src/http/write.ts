@@ -12,6 +12,7 @@ import type { ExternalSample, Labels, ObjectSample, ObjectTarget } from "../doma
 import { check, metricNameProblem, namespaceProblem } from "../domain/names";
 import { namespaceTarget, resolveTarget, scopeNamespace } from "../domain/targets";
 import { parseBatchBody, parseSampleBody, type SampleFields } from "../ingest/json-write";
+import type { WriteReceipt } from "../store/repository";
 import { describedObject } from "../k8s/custom-metrics";
 import { readBodyText } from "./body";
 import type { AppEnv } from "./app-env";
@@ -44,6 +45,15 @@ async function readSingle(c: Context<AppEnv>): Promise<SampleFields> {
   return parseSampleBody(await readBodyText(c.req.raw, config.limits.maxBodyBytes), c.get("now"), config.freshness);
 }
 
+/**
+ * `written`, and `skipped` when some samples were older than the value already stored for their series: they
+ * were not stored, yet the request succeeded (a late retry or a replay must not overwrite newer values, and
+ * must not be retried either).
+ */
+function counts(receipt: WriteReceipt): { written: number; skipped?: number } {
+  return receipt.skipped > 0 ? { written: receipt.written, skipped: receipt.skipped } : { written: receipt.written };
+}
+
 function ack(c: Context<AppEnv>, extra: Record<string, unknown>) {
   return c.json({ kind: "WriteResult", status: "Success", ...extra }, 200);
 }
@@ -74,10 +84,10 @@ async function writeObject(c: Context<AppEnv>, target: ObjectTarget, metric: str
   const fields = await readSingle(c);
   const { labels, objectLabels } = mergeLabels(c, fields);
   const sample: ObjectSample = { target, metric, labels, objectLabels, ...valueAndTime(fields) };
-  await c.get("store").write({ objects: [sample], externals: [] }, c.get("now"));
-  countSamples("object", 1);
+  const receipt = await c.get("store").write({ objects: [sample], externals: [] }, c.get("now"));
+  countSamples("object", receipt.written);
   return ack(c, {
-    written: 1,
+    ...counts(receipt),
     describedObject: describedObject(sample),
     metric: { name: metric, labels },
     value: sample.value,
@@ -123,9 +133,9 @@ export function objectWriteApp() {
     });
     if (problems.length) throw badRequest(`invalid batch (nothing was stored): ${problems.join("; ")}`);
     authorizeBatch(c, samples.map((s) => ({ namespace: scopeNamespace(s.target), metric: s.metric })));
-    await c.get("store").write({ objects: samples, externals: [] }, now);
-    countSamples("object", samples.length);
-    return ack(c, { written: samples.length });
+    const receipt = await c.get("store").write({ objects: samples, externals: [] }, now);
+    countSamples("object", receipt.written);
+    return ack(c, counts(receipt));
   });
 
   // Every custom metric of a namespace: its objects' and its own.
@@ -175,9 +185,9 @@ export function externalWriteApp() {
       namespace: item.namespace, metric: item.metric, labels: item.fields.labels ?? {}, ...valueAndTime(item.fields),
     }));
     authorizeBatch(c, samples.map((s) => ({ namespace: s.namespace, metric: s.metric })));
-    await c.get("store").write({ objects: [], externals: samples }, now);
-    countSamples("external", samples.length);
-    return ack(c, { written: samples.length });
+    const receipt = await c.get("store").write({ objects: [], externals: samples }, now);
+    countSamples("external", receipt.written);
+    return ack(c, counts(receipt));
   });
 
   app.delete("/namespaces/:namespace", async (c) => {
@@ -195,10 +205,10 @@ export function externalWriteApp() {
     if (fields.objectLabels) throw badRequest("objectLabels do not apply to external metrics (they describe no object)");
     const { labels } = mergeLabels(c, fields);
     const sample: ExternalSample = { namespace, metric, labels, ...valueAndTime(fields) };
-    await c.get("store").write({ objects: [], externals: [sample] }, c.get("now"));
-    countSamples("external", 1);
+    const receipt = await c.get("store").write({ objects: [], externals: [sample] }, c.get("now"));
+    countSamples("external", receipt.written);
     return ack(c, {
-      written: 1, namespace, metric: { name: metric, labels }, value: sample.value,
+      ...counts(receipt), namespace, metric: { name: metric, labels }, value: sample.value,
       timestamp: formatKubeTime(sample.timestamp), expiresAt: formatKubeTime(sample.expiresAt),
     });
   });

@@ -14,7 +14,11 @@ export interface Status {
   code: number;
 }
 
-/** apimachinery pkg/apis/meta/v1/types.go StatusReason constants and the codes pkg/api/errors gives them. */
+/**
+ * apimachinery pkg/apis/meta/v1/types.go StatusReason constants and the codes pkg/api/errors gives them.
+ * InsufficientStorage (507, RFC 4918 §11.5) has no metav1 constant; StatusReason is an open string and
+ * clients fall back to the code for reasons they do not know (apimachinery pkg/api/errors ReasonForError).
+ */
 export const STATUS_CODES: Readonly<Record<MetricsErrorReason, number>> = {
   BadRequest: 400,
   Unauthorized: 401,
@@ -28,6 +32,7 @@ export const STATUS_CODES: Readonly<Record<MetricsErrorReason, number>> = {
   TooManyRequests: 429,
   InternalError: 500,
   ServiceUnavailable: 503,
+  InsufficientStorage: 507,
 };
 
 const REASONS_BY_CODE: ReadonlyMap<number, MetricsErrorReason> = new Map(

@@ -4,6 +4,14 @@
  * leaves no trace), and writes partitions in parallel. Depends only on the structural subset of the
  * binding it uses. Selectors cross to the objects as their requirements (parsed once, at the edge).
  *
+ * Reads never create state: a partition the catalog has not registered holds nothing, so it is not called
+ * (calling a Durable Object creates its storage file). What the catalog said is kept per isolate briefly —
+ * REGISTERED_CACHE_MS when registered, UNREGISTERED_CACHE_MS when not — and when the catalog cannot be asked,
+ * reads go to the partition anyway (a broken catalog must not take reads down with it).
+ *
+ * Storage failures surface as what a client can act on: a full disk is 507 with Retry-After (nothing was
+ * stored), an object whose storage cannot be opened is 503 naming the namespace.
+ *
  * Discovery is cached in the isolate for at most DISCOVERY_CACHE_MS, per binding, and each entry carries its
  * expiry, so an expired metric is never listed from the cache either. Any write that changed the catalog and
  * any delete made through this isolate drop the copy at once, so on self-hosted workerd (one isolate) discovery
@@ -11,16 +19,25 @@
  * or a TTL reduction elsewhere, leave) discovery up to DISCOVERY_CACHE_MS late; never after its expiry.
  */
 import type { LabelSelector } from "../apimachinery/labels";
+import type { Limits } from "../config";
 import { conflict, MetricsError } from "../domain/errors";
-import type { ExternalSample, Labels, ObjectMetricValue, ObjectSample, ObjectTarget } from "../domain/metric";
+import type { ExternalMetricValue, ExternalSample, Labels, ObjectMetricValue, ObjectSample, ObjectTarget } from "../domain/metric";
+import { CatalogClient, type MetricsNamespace } from "./catalog-client";
 import type { CatalogEntry, MetricKind } from "./catalog-tables";
 import { LabelTextMemo } from "./label-text";
-import type { MetricsStore } from "./metrics-object";
-import { CATALOG_PARTITION, CLUSTER_PARTITION, partitionForNamespace, partitionForObject } from "./partition";
+import type { MetricsStore, PartitionLimits } from "./metrics-object";
+import { CLUSTER_PARTITION, partitionForNamespace, partitionForObject } from "./partition";
 import { toRequirements, type DeleteCommand } from "./partition-tables";
-import type { ExternalListQuery, MetricRepository, ObjectListQuery, WriteBatch } from "./repository";
+import type { ExternalListQuery, MetricRepository, ObjectListQuery, WriteBatch, WriteReceipt } from "./repository";
 
-export type MetricsNamespace = Pick<DurableObjectNamespace<MetricsStore>, "idFromName" | "get">;
+export type { MetricsNamespace };
+
+type PartitionStub = DurableObjectStub<MetricsStore>;
+
+const REGISTERED_CACHE_MS = 10_000;
+const UNREGISTERED_CACHE_MS = 1_000;
+const MAX_REGISTRY_CACHE = 10_000;
+const STORAGE_RETRY_AFTER_S = 30;
 
 /** How long an isolate may answer discovery from its copy of the catalog's list. */
 export const DISCOVERY_CACHE_MS = 1000;
@@ -29,12 +46,14 @@ interface DiscoveryCache {
   /** Bumped by every catalog-changing write and every delete made through this isolate. */
   generation: number;
   lists: Map<MetricKind, { generation: number; now: number; wall: number; entries: CatalogEntry[] }>;
+  /** Partition → whether the catalog had it registered, and when it was asked (wall clock). */
+  registry: Map<string, { registered: boolean; at: number }>;
 }
 const discoveryCaches = new WeakMap<object, DiscoveryCache>();
 
 function discoveryCache(ns: object): DiscoveryCache {
   let cache = discoveryCaches.get(ns);
-  if (!cache) discoveryCaches.set(ns, (cache = { generation: 0, lists: new Map() }));
+  if (!cache) discoveryCaches.set(ns, (cache = { generation: 0, lists: new Map(), registry: new Map() }));
   return cache;
 }
 
@@ -43,50 +62,101 @@ const labelTexts = new LabelTextMemo(10_000);
 
 export class DurableObjectRepository implements MetricRepository {
   readonly #ns: MetricsNamespace;
-  readonly #maxSeries: number;
+  readonly #limits: PartitionLimits & { readonly maxNamespacesPerWrite: number };
+  readonly #catalog: CatalogClient;
 
-  /** `maxSeries`: quota of stored series per namespace partition. */
-  constructor(ns: MetricsNamespace, maxSeries: number) {
+  constructor(ns: MetricsNamespace, limits: Limits) {
     this.#ns = ns;
-    this.#maxSeries = maxSeries;
+    this.#limits = {
+      maxSeries: limits.maxSeriesPerNamespace,
+      maxMetricsPerNamespace: limits.maxMetricsPerNamespace,
+      maxMetrics: limits.maxMetrics,
+      maxNamespaces: limits.maxNamespaces,
+      maxNamespacesPerWrite: limits.maxNamespacesPerWrite,
+    };
+    this.#catalog = new CatalogClient(ns);
   }
 
-  #stub(partition: string) {
-    return this.#ns.get(this.#ns.idFromName(partition));
+  #stub(partition: string): PartitionStub {
+    return this.#ns.get(this.#ns.idFromName(partition)) as PartitionStub;
   }
 
-  async write(batch: WriteBatch, now: number): Promise<void> {
-    const claims = new Map<string, boolean>();
-    for (const s of batch.objects) if (!s.target.resource.builtIn) claims.set(s.target.resource.name, s.target.namespace !== "");
-    if (claims.size > 0) {
-      const { conflicts } = await this.#stub(CATALOG_PARTITION).catalogClaimScopes(
-        [...claims].map(([resource, namespaced]) => ({ resource, namespaced })),
-        now,
-      );
-      if (conflicts.length > 0) {
-        throw conflict(
-          conflicts
-            .map((c) => `resource "${c.resource}" already has ${c.namespaced ? "namespaced" : "cluster-scoped"} metrics; ` +
-              `a resource cannot be both namespaced and cluster-scoped (delete its metrics first)`)
-            .join("; "),
-        );
-      }
+  /** Calls a partition, turning storage failures into Status errors a client can act on. */
+  async #onPartition<T>(partition: string, call: (stub: PartitionStub) => Promise<T>): Promise<T> {
+    try {
+      return await call(this.#stub(partition));
+    } catch (e) {
+      throw storageFailure(e, partition);
     }
+  }
+
+  async write(batch: WriteBatch, now: number): Promise<WriteReceipt> {
     const byPartition = new Map<string, { objects: ObjectSample[]; externals: ExternalSample[] }>();
     const slot = (p: string) => byPartition.get(p) ?? byPartition.set(p, { objects: [], externals: [] }).get(p)!;
     for (const s of batch.objects) slot(partitionForObject(s.target.namespace)).objects.push(s);
     for (const s of batch.externals) slot(partitionForNamespace(s.namespace)).externals.push(s);
+    if (byPartition.size > this.#limits.maxNamespacesPerWrite) {
+      throw new MetricsError(
+        "RequestEntityTooLarge",
+        `a write may touch at most ${this.#limits.maxNamespacesPerWrite} namespaces; this one touches ${byPartition.size}: split it by namespace`,
+      );
+    }
+    await this.#claimScopes(batch, now);
     const partitions = [...byPartition];
     if (partitions.length > 1) {
-      // All or nothing across partitions: check every quota before any partition writes.
-      const refusals = await Promise.all(partitions.map(([p, b]) => this.#stub(p).checkQuota(b.objects, b.externals, this.#maxSeries)));
+      // All or nothing across partitions: check every limit a partition decides alone before any of them writes.
+      const refusals = await Promise.all(partitions.map(([p, b]) => this.#onPartition(p, (s) => s.checkWrite(b.objects, b.externals, this.#limits))));
       const refusal = refusals.find((r) => r !== null);
-      if (refusal) throw new MetricsError("Invalid", refusal.message);
+      if (refusal) throw new MetricsError(refusal.reason, refusal.message, { retryAfterSeconds: refusal.retryAfterSeconds });
     }
-    const results = await Promise.all(partitions.map(([p, b]) => this.#stub(p).write(p, b.objects, b.externals, this.#maxSeries, now)));
+    const results = await Promise.all(partitions.map(([p, b]) => this.#onPartition(p, (s) => s.write(p, b.objects, b.externals, this.#limits, now))));
     if (results.some((r) => r.catalogChanged)) this.#discoveryChanged();
+    const registry = discoveryCache(this.#ns).registry;
+    partitions.forEach(([p], i) => {
+      if (results[i]!.refusal === null) registry.set(p, { registered: true, at: Date.now() });
+    });
     const refusal = results.find((r) => r.refusal !== null)?.refusal;
-    if (refusal) throw new MetricsError("Invalid", refusal.message);
+    if (refusal) throw new MetricsError(refusal.reason, refusal.message, { retryAfterSeconds: refusal.retryAfterSeconds });
+    return { written: results.reduce((n, r) => n + r.written, 0), skipped: results.reduce((n, r) => n + r.skipped, 0) };
+  }
+
+  /** Scope claims of resources known only by name, for the whole batch, before anything is written. */
+  async #claimScopes(batch: WriteBatch, now: number): Promise<void> {
+    const claims = new Map<string, boolean>();
+    for (const s of batch.objects) if (!s.target.resource.builtIn) claims.set(s.target.resource.name, s.target.namespace !== "");
+    if (claims.size === 0) return;
+    let conflicts;
+    try {
+      ({ conflicts } = await this.#catalog.call((c) => c.catalogClaimScopes([...claims].map(([resource, namespaced]) => ({ resource, namespaced })), now)));
+    } catch (e) {
+      throw storageFailure(e, "catalog");
+    }
+    if (conflicts.length === 0) return;
+    const lapse = Math.max(...conflicts.map((c) => c.lapsesAt));
+    throw conflict(
+      conflicts
+        .map((c) => `resource "${c.resource}" is claimed as ${c.namespaced ? "namespaced" : "cluster-scoped"}; a resource cannot be both ` +
+          `(the claim lapses ${Math.ceil((c.lapsesAt - now) / 1000)}s after its holder's last write)`)
+        .join("; ") + ` — retry after ${new Date(lapse).toISOString()} or write it with the other scope`,
+    );
+  }
+
+  /** Whether the catalog has `partition` registered; without an answer from the catalog, assume so. */
+  async #registered(partition: string): Promise<boolean> {
+    const registry = discoveryCache(this.#ns).registry;
+    const wall = Date.now();
+    const hit = registry.get(partition);
+    if (hit && wall - hit.at < (hit.registered ? REGISTERED_CACHE_MS : UNREGISTERED_CACHE_MS)) return hit.registered;
+    let registered: boolean;
+    try {
+      registered = await this.#catalog.call((c) => c.catalogIsRegistered(partition));
+    } catch (e) {
+      console.error(`edge-metrics-adapter: catalog unreachable, reading ${partition} directly: ${(e as Error).message}`);
+      return true;
+    }
+    if (registry.size >= MAX_REGISTRY_CACHE) registry.clear();
+    registry.set(partition, { registered, at: wall });
+    return registered;
   }
 
   #discoveryChanged(): void {
@@ -104,24 +174,35 @@ export class DurableObjectRepository implements MetricRepository {
       return hit.entries.filter((e) => e.expiresAt > now);
     }
     const generation = cache.generation;
-    const entries = await this.#stub(CATALOG_PARTITION).catalogList(kind, now);
+    let entries: CatalogEntry[];
+    try {
+      entries = await this.#catalog.call((c) => c.catalogList(kind, now));
+    } catch (e) {
+      // Discovery must keep answering: the last list this isolate saw (its entries' expiries still apply), or none.
+      console.error(`edge-metrics-adapter: catalog unreachable, discovery answered from this isolate's last copy: ${(e as Error).message}`);
+      return (hit?.entries ?? []).filter((x) => x.expiresAt > now);
+    }
     if (generation === cache.generation) cache.lists.set(kind, { generation, now, wall, entries });
     return entries;
   }
 
   async getObjectMetric(target: ObjectTarget, metric: string, metricSelector: LabelSelector | null, now: number): Promise<ObjectMetricValue | null> {
-    const row = await this.#stub(partitionForObject(target.namespace))
-      .getObjectMetric(target.resource.name, target.namespace, target.name, metric, toRequirements(metricSelector), now);
+    const partition = partitionForObject(target.namespace);
+    if (!(await this.#registered(partition))) return null;
+    const row = await this.#onPartition(partition, (s) =>
+      s.getObjectMetric(target.resource.name, target.namespace, target.name, metric, toRequirements(metricSelector), now));
     if (row === null) return null;
     return { target, metric, labels: labelTexts.parse(row.labels), value: row.value, timestamp: row.timestamp, windowSeconds: row.window };
   }
 
   async listObjectMetrics(query: ObjectListQuery, now: number): Promise<ObjectMetricValue[]> {
     const { resource, namespace, metric } = query;
-    const c = await this.#stub(partitionForObject(namespace)).listObjectMetricColumns(
+    const partition = partitionForObject(namespace);
+    if (!(await this.#registered(partition))) return [];
+    const c = await this.#onPartition(partition, (s) => s.listObjectMetricColumns(
       { resource: resource.name, namespace, metric, objectSelector: toRequirements(query.objectSelector), metricSelector: toRequirements(query.metricSelector) },
       now,
-    );
+    ));
     const out: ObjectMetricValue[] = new Array(c.names.length);
     for (let i = 0; i < c.names.length; i++) {
       out[i] = {
@@ -136,11 +217,13 @@ export class DurableObjectRepository implements MetricRepository {
     return out;
   }
 
-  listExternalMetrics(query: ExternalListQuery, now: number) {
-    return this.#stub(partitionForNamespace(query.namespace)).listExternalMetrics(
+  async listExternalMetrics(query: ExternalListQuery, now: number): Promise<ExternalMetricValue[]> {
+    const partition = partitionForNamespace(query.namespace);
+    if (!(await this.#registered(partition))) return [];
+    return this.#onPartition(partition, (s) => s.listExternalMetrics(
       { namespace: query.namespace, metric: query.metric, metricSelector: toRequirements(query.metricSelector) },
       now,
-    );
+    ));
   }
 
   async listCustomMetricInfos(now: number) {
@@ -152,8 +235,9 @@ export class DurableObjectRepository implements MetricRepository {
   }
 
   async #delete(partition: string, command: DeleteCommand, now: number): Promise<number> {
+    if (!(await this.#registered(partition))) return 0;
     try {
-      return await this.#stub(partition).deleteSeries(partition, command, now);
+      return await this.#onPartition(partition, (s) => s.deleteSeries(partition, command, now));
     } finally {
       this.#discoveryChanged();
     }
@@ -179,4 +263,22 @@ export class DurableObjectRepository implements MetricRepository {
   deleteNamespaceExternalMetrics(namespace: string, now: number) {
     return this.#delete(partitionForNamespace(namespace), { kind: "namespace-external", namespace }, now);
   }
+}
+
+/**
+ * A failure of a Durable Object call as a Status: SQLite's SQLITE_FULL (the transaction was rolled back) is
+ * 507 with Retry-After; an object workerd cannot start or run (`internal error; reference = …`, e.g. a
+ * corrupt file) is 503 naming the partition. Anything else is ours and stays a 500.
+ */
+function storageFailure(e: unknown, partition: string): unknown {
+  if (e instanceof MetricsError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  if (/SQLITE_FULL|disk is full/i.test(message)) {
+    return new MetricsError("InsufficientStorage", "the metrics store is out of disk space, so nothing was stored; retry later", { retryAfterSeconds: STORAGE_RETRY_AFTER_S });
+  }
+  if (/internal error|SQLITE_(CORRUPT|NOTADB|IOERR|CANTOPEN)/i.test(message)) {
+    console.error(`edge-metrics-adapter: storage of ${partition} failed: ${message}`);
+    return new MetricsError("ServiceUnavailable", `the storage of ${partition} is unavailable (${message}); the operator must repair or remove it`, { retryAfterSeconds: STORAGE_RETRY_AFTER_S });
+  }
+  return e;
 }

@@ -1,20 +1,29 @@
 /**
- * The SQLite-backed Durable Object: a thin dispatcher over two table modules. Which role an object plays is
- * chosen by its name (store/partition.ts): a *partition* (one namespace, or cluster scope) holds series
- * (partition-tables.ts); the *catalog* holds the discovery index and scope claims (catalog-tables.ts). One
- * class keeps one binding, which is all a self-hosted workerd config has to declare; each instance creates
- * only the tables of the role it is used for.
+ * The SQLite-backed Durable Object: a dispatcher over two table modules, plus the life of a partition. Which
+ * role an object plays is chosen by its name (store/partition.ts): a *partition* (one namespace, or cluster
+ * scope) holds series (partition-tables.ts); the *catalog* holds the discovery index, the partition registry
+ * and scope claims (catalog-tables.ts). One class keeps one binding, which is all a self-hosted workerd config
+ * has to declare; each instance creates only the tables of the role it is used for.
  *
- * What lives here: RPC methods (plain data in and out; expected refusals are values, not exceptions),
- * one synchronous transaction per command (in the table modules), the partition → catalog report after a
- * change, and the alarm that purges expired rows. Every read also filters on expiry (an alarm may run late;
- * a value is never served at or after its expiry).
+ * A partition's life:
+ * - its first write registers it with the catalog (under a fresh generation) *before* committing, so reads —
+ *   which skip unregistered partitions and so never create an object — find what was acknowledged; the
+ *   catalog refuses new partitions past MAX_NAMESPACES;
+ * - a write that adds metric identities is admitted by the catalog (MAX_METRICS) before committing;
+ * - after a commit, it reports expiries to the catalog; a report that fails does not fail the write (it is
+ *   durable): the partition resynchronises on its next alarm;
+ * - an alarm at least every HEARTBEAT_MS purges expired rows and checks the catalog's epoch, re-reporting
+ *   everything when the catalog was rebuilt; when the last series is gone the partition deregisters and
+ *   deletes its storage.
+ * Refusals are values (PartitionRefusal), so they cross RPC intact; every read also filters on expiry (an
+ * alarm may run late; a value is never served at or after its expiry).
  */
 import { DurableObject } from "cloudflare:workers";
 import { systemClock, type Clock } from "../domain/clock";
+import type { MetricsErrorReason } from "../domain/errors";
 import type { ExternalMetricValue, ExternalSample, ObjectSample } from "../domain/metric";
-import { CatalogTables, type CatalogEntry, type CatalogUpdate, type MetricKind, type ScopeClaim } from "./catalog-tables";
-import { CATALOG_PARTITION } from "./partition";
+import { CatalogClient } from "./catalog-client";
+import { CatalogTables, type CatalogEntry, type CatalogUpdate, type Identity, type MetricKind, type ScopeClaim, type ScopeConflict } from "./catalog-tables";
 import {
   PartitionTables,
   type DeleteCommand,
@@ -22,21 +31,40 @@ import {
   type ObjectRow,
   type PartitionExternalQuery,
   type PartitionObjectQuery,
-  type QuotaRefusal,
   type SelectorRequirements,
 } from "./partition-tables";
 
 /** Alarms are rounded up to this grid so a stream of writes does not reschedule on every sample. */
 const ALARM_GRID_MS = 5_000;
+/** A partition with data checks in with the catalog at least this often (catalog rebuilds, missed reports). */
+export const HEARTBEAT_MS = 60_000;
+/** What a client is told to wait when the catalog could not be reached before a commit. */
+const CATALOG_RETRY_AFTER_S = 5;
 
 interface StoreBindings {
   METRICS: DurableObjectNamespace<MetricsStore>;
 }
 
+export interface PartitionLimits {
+  readonly maxSeries: number;
+  readonly maxMetricsPerNamespace: number;
+  readonly maxMetrics: number;
+  readonly maxNamespaces: number;
+}
+
+/** A write refused for a reason the caller can act on; nothing was stored. */
+export interface PartitionRefusal {
+  readonly reason: MetricsErrorReason;
+  readonly message: string;
+  readonly retryAfterSeconds?: number;
+}
+
 export interface WriteOutcome {
-  readonly refusal: QuotaRefusal | null;
+  readonly refusal: PartitionRefusal | null;
   /** Whether the catalog (discovery) was told something; callers caching discovery drop their copy. */
   readonly catalogChanged: boolean;
+  readonly written: number;
+  readonly skipped: number;
 }
 
 export class MetricsStore extends DurableObject<StoreBindings> {
@@ -45,16 +73,36 @@ export class MetricsStore extends DurableObject<StoreBindings> {
   #alarmAt: number | null = null;
   #partition: PartitionTables | null = null;
   #catalog: CatalogTables | null = null;
+  readonly #catalogClient: CatalogClient;
+  /** Partition: this object's name and registration generation, from its meta rows (null: not registered). */
+  #name: string | null = null;
+  #generation: string | null = null;
+  /** The catalog epoch this partition last reported to; a different one means the catalog was rebuilt. */
+  #epoch: string | null = null;
+  #needsResync = false;
 
   constructor(ctx: DurableObjectState, env: StoreBindings) {
     super(ctx, env);
+    this.#catalogClient = new CatalogClient(env.METRICS);
     ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
     });
   }
 
+  /** Answers without touching storage: tells a caller whether this object can start at all. */
+  ping(): true {
+    return true;
+  }
+
   get #tables(): PartitionTables {
-    return (this.#partition ??= new PartitionTables(this.ctx.storage));
+    if (this.#partition === null) {
+      this.#partition = new PartitionTables(this.ctx.storage);
+      // Partitions written before they kept their name in a meta row: the rows say which namespace they hold.
+      this.#name = this.#partition.meta("name") ?? this.#partition.inferName();
+      this.#generation = this.#partition.meta("generation");
+      this.#epoch = this.#partition.meta("epoch");
+    }
+    return this.#partition;
   }
 
   get #catalogTables(): CatalogTables {
@@ -63,23 +111,58 @@ export class MetricsStore extends DurableObject<StoreBindings> {
 
   // ---- partition role -------------------------------------------------------------------------------
 
-  /** Read-only quota check, so a batch spanning partitions can be refused before any of them writes. */
-  checkQuota(objects: readonly ObjectSample[], externals: readonly ExternalSample[], maxSeries: number): QuotaRefusal | null {
-    return this.#tables.quotaRefusal(objects, externals, maxSeries);
+  /** Read-only checks of everything this partition decides alone, so a batch spanning partitions can be refused before any of them writes. */
+  checkWrite(objects: readonly ObjectSample[], externals: readonly ExternalSample[], limits: PartitionLimits): PartitionRefusal | null {
+    const tables = this.#tables;
+    const quota = tables.quotaRefusal(objects, externals, limits.maxSeries);
+    if (quota) return { reason: "Invalid", message: quota.message };
+    const metrics = tables.identityLimitProblem(tables.newIdentities(objects, externals).length, limits.maxMetricsPerNamespace);
+    return metrics ? { reason: "Invalid", message: metrics } : null;
   }
 
   /**
    * Upserts samples in one transaction, then brings the catalog up to date. `partition` is this object's
-   * name. Refuses (and stores nothing) when new series would exceed `maxSeries`.
+   * name. Refuses (and stores nothing) when a limit would be passed or the catalog cannot be asked first.
    */
-  async write(partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[], maxSeries: number, now: number): Promise<WriteOutcome> {
+  async write(partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[], limits: PartitionLimits, now: number): Promise<WriteOutcome> {
     const tables = this.#tables;
-    const refusal = tables.quotaRefusal(objects, externals, maxSeries);
-    if (refusal) return { refusal, catalogChanged: false };
-    const { earliestExpiry, updates } = tables.write(objects, externals, now);
-    await this.#scheduleAlarm(earliestExpiry);
-    await this.#report(partition, updates);
-    return { refusal: null, catalogChanged: updates.length > 0 };
+    const refused = (refusal: PartitionRefusal): WriteOutcome => ({ refusal, catalogChanged: false, written: 0, skipped: 0 });
+    const local = this.checkWrite(objects, externals, limits);
+    if (local) return refused(local);
+    try {
+      if (this.#generation === null) {
+        const problem = await this.#register(partition, limits.maxNamespaces, now);
+        if (problem) return refused({ reason: "InsufficientStorage", message: problem });
+      }
+      const added = tables.newIdentities(objects, externals);
+      if (added.length > 0) {
+        const { refused: problem } = await this.#catalogClient.call((c) => c.catalogAdmit(added, limits.maxMetrics, now));
+        if (problem) return refused({ reason: "Invalid", message: problem });
+      }
+    } catch (e) {
+      console.error(`edge-metrics-adapter: catalog unreachable before a write to ${partition}: ${(e as Error).message}`);
+      return refused({
+        reason: "ServiceUnavailable",
+        message: "the metrics catalog could not be reached, so nothing was stored; retry shortly",
+        retryAfterSeconds: CATALOG_RETRY_AFTER_S,
+      });
+    }
+    const result = tables.write(objects, externals, now);
+    await this.#scheduleAlarm(Math.min(result.earliestExpiry, now + HEARTBEAT_MS));
+    const reported = await this.#reportQuietly(partition, result.updates, now);
+    return { refusal: null, catalogChanged: reported && result.updates.length > 0, written: result.written, skipped: result.skipped };
+  }
+
+  /** Registers under a new generation; returns the catalog's refusal, if any. */
+  async #register(partition: string, maxNamespaces: number, now: number): Promise<string | null> {
+    const generation = crypto.randomUUID();
+    const { refused, epoch } = await this.#catalogClient.call((c) => c.catalogRegister(partition, generation, maxNamespaces, now));
+    if (refused) return refused;
+    this.#tables.setMeta({ name: partition, generation, epoch });
+    this.#name = partition;
+    this.#generation = generation;
+    this.#epoch = epoch;
+    return null;
   }
 
   getObjectMetric(resource: string, namespace: string, name: string, metric: string, metricSelector: SelectorRequirements, now: number): ObjectRow | null {
@@ -98,51 +181,142 @@ export class MetricsStore extends DurableObject<StoreBindings> {
   /** Deletes series and returns how many; the catalog is corrected exactly for the metrics touched. */
   async deleteSeries(partition: string, command: DeleteCommand, now: number): Promise<number> {
     const { deleted, updates } = this.#tables.delete(command, now);
-    await this.#report(partition, updates);
+    if (deleted > 0) await this.#reportQuietly(partition, updates, now);
     return deleted;
   }
 
-  async #report(partition: string, updates: CatalogUpdate[]): Promise<void> {
-    if (updates.length === 0) return;
-    await this.env.METRICS.get(this.env.METRICS.idFromName(CATALOG_PARTITION)).catalogReport(partition, updates);
-    this.#tables.reporter.reported(updates);
+  /**
+   * Tells the catalog; a failure is logged and repaired by the next alarm (the data is already durable, so the
+   * write it belongs to still succeeds). Returns whether the catalog heard it.
+   */
+  async #reportQuietly(partition: string, updates: CatalogUpdate[], now: number): Promise<boolean> {
+    if (updates.length === 0 && !this.#needsResync) return true;
+    try {
+      if (this.#needsResync) {
+        await this.#resync(partition, now);
+        return true;
+      }
+      const { epoch } = await this.#catalogClient.call((c) => c.catalogReport(partition, this.#generation ?? "", updates, now));
+      this.#tables.reporter.reported(updates);
+      if (epoch !== this.#epoch) await this.#resync(partition, now);
+      return true;
+    } catch (e) {
+      console.error(`edge-metrics-adapter: could not update the catalog for ${partition} (retrying from its alarm): ${(e as Error).message}`);
+      this.#needsResync = true;
+      await this.#scheduleAlarm(now + ALARM_GRID_MS);
+      return false;
+    }
+  }
+
+  /** Re-registers and reports every identity with its exact expiry (after a catalog rebuild or a missed report). */
+  async #resync(partition: string, now: number): Promise<void> {
+    const tables = this.#tables;
+    const generation = this.#generation ?? crypto.randomUUID();
+    const updates = tables.allIdentities();
+    const { epoch } = await this.#catalogClient.call((c) => c.catalogReport(partition, generation, updates, now));
+    tables.setMeta({ name: partition, generation, epoch });
+    tables.reporter.reported(updates);
+    this.#name = partition;
+    this.#generation = generation;
+    this.#epoch = epoch;
+    this.#needsResync = false;
   }
 
   // ---- catalog role ---------------------------------------------------------------------------------
 
-  catalogReport(partition: string, updates: readonly CatalogUpdate[]): void {
-    void this.#scheduleAlarm(this.#catalogTables.report(partition, updates));
+  catalogRegister(partition: string, generation: string, maxPartitions: number, now: number): { refused: string | null; epoch: string } {
+    const tables = this.#catalogTables;
+    return { ...tables.register(partition, generation, maxPartitions, now), epoch: tables.epoch };
+  }
+
+  catalogDeregister(partition: string, generation: string): void {
+    this.#catalogTables.deregister(partition, generation);
+  }
+
+  catalogIsRegistered(partition: string): boolean {
+    return this.#catalogTables.isRegistered(partition);
+  }
+
+  catalogAdmit(identities: readonly Identity[], maxIdentities: number, now: number): { refused: string | null } {
+    return this.#catalogTables.admit(identities, maxIdentities, now);
+  }
+
+  catalogReport(partition: string, generation: string, updates: readonly CatalogUpdate[], now: number): { epoch: string } {
+    const tables = this.#catalogTables;
+    void this.#scheduleAlarm(tables.report(partition, generation, updates, now));
+    return { epoch: tables.epoch };
   }
 
   catalogList(kind: MetricKind, now: number): CatalogEntry[] {
     return this.#catalogTables.list(kind, now);
   }
 
-  catalogClaimScopes(claims: readonly ScopeClaim[], now: number): { conflicts: ScopeClaim[] } {
+  catalogClaimScopes(claims: readonly ScopeClaim[], now: number): { conflicts: ScopeConflict[] } {
     return this.#catalogTables.claimScopes(claims, now);
   }
 
-  // ---- expiry ---------------------------------------------------------------------------------------
+  // ---- expiry and heartbeat -------------------------------------------------------------------------
 
-  async #scheduleAlarm(earliestExpiry: number): Promise<void> {
-    if (!Number.isFinite(earliestExpiry)) return;
-    const at = Math.ceil(earliestExpiry / ALARM_GRID_MS) * ALARM_GRID_MS;
-    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
-    this.#alarmAt = at;
-    await this.ctx.storage.setAlarm(at);
+  async #scheduleAlarm(at: number): Promise<void> {
+    if (!Number.isFinite(at)) return;
+    const rounded = Math.ceil(at / ALARM_GRID_MS) * ALARM_GRID_MS;
+    if (this.#alarmAt !== null && this.#alarmAt <= rounded) return;
+    this.#alarmAt = rounded;
+    await this.ctx.storage.setAlarm(rounded);
   }
 
-  /** Purges everything expired in whichever role this object has tables for, then sleeps until the next expiry. */
+  /** Purges everything expired in whichever role this object has tables for; retires an emptied partition. */
   async alarm(): Promise<void> {
     const now = this.clock();
     this.#alarmAt = null;
     const tables = new Set(
       this.ctx.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('series', 'catalog')").toArray().map((r) => r.name),
     );
-    const next: number[] = [];
-    if (tables.has("series")) next.push(this.#tables.purgeExpired(now) ?? Infinity);
-    if (tables.has("catalog")) next.push(this.#catalogTables.purgeExpired(now) ?? Infinity);
-    const earliest = Math.min(...next);
-    if (Number.isFinite(earliest)) await this.#scheduleAlarm(Math.max(earliest, now + 1));
+    if (tables.has("catalog")) {
+      const next = this.#catalogTables.purgeExpired(now);
+      if (next !== null) await this.#scheduleAlarm(Math.max(next, now + 1));
+    }
+    if (!tables.has("series")) return;
+    const partition = this.#tables;
+    const next = partition.purgeExpired(now);
+    const name = this.#name;
+    if (partition.isEmpty()) {
+      if (name !== null) await this.#retire(name);
+      return;
+    }
+    if (name !== null) await this.#heartbeat(name, now);
+    await this.#scheduleAlarm(Math.min(next ?? Infinity, now + HEARTBEAT_MS));
+  }
+
+  /** Checks in with the catalog, re-reporting everything when it was rebuilt or a report was missed. */
+  async #heartbeat(partition: string, now: number): Promise<void> {
+    try {
+      if (this.#needsResync || this.#generation === null) return await this.#resync(partition, now);
+      const { epoch } = await this.#catalogClient.call((c) => c.catalogReport(partition, this.#generation!, [], now));
+      if (epoch !== this.#epoch) await this.#resync(partition, now);
+    } catch (e) {
+      this.#needsResync = true;
+      console.error(`edge-metrics-adapter: heartbeat of ${partition} to the catalog failed (retrying): ${(e as Error).message}`);
+    }
+  }
+
+  /** Deregisters and deletes an emptied partition; no write can interleave (it would be lost with the storage). */
+  async #retire(partition: string): Promise<void> {
+    await this.ctx.blockConcurrencyWhile(async () => {
+      if (!this.#tables.isEmpty()) return;
+      const generation = this.#generation;
+      if (generation !== null) {
+        try {
+          await this.#catalogClient.call((c) => c.catalogDeregister(partition, generation));
+        } catch (e) {
+          console.error(`edge-metrics-adapter: could not deregister ${partition}: ${(e as Error).message}`);
+        }
+      }
+      await this.ctx.storage.deleteAll();
+      this.#partition = null;
+      this.#name = this.#generation = this.#epoch = null;
+      this.#needsResync = false;
+      this.#alarmAt = null;
+    });
   }
 }

@@ -21,8 +21,9 @@
  */
 import { newSelector, type LabelSelector, type Requirement } from "../apimachinery/labels";
 import { canonicalLabels, type ExternalMetricValue, type ExternalSample, type Labels, type ObjectSample } from "../domain/metric";
-import type { CatalogUpdate, MetricKind } from "./catalog-tables";
+import type { CatalogUpdate, Identity, MetricKind } from "./catalog-tables";
 import { LabelTextMemo, objectLabelText } from "./label-text";
+import { partitionForObject } from "./partition";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS series (
@@ -106,12 +107,24 @@ export type DeleteCommand =
 
 type SeriesRow = ObjectRow & { object_labels?: string | null };
 
+const SKIPPED = Symbol("skipped");
+
+export interface PartitionWriteResult {
+  readonly written: number;
+  /** Samples older than the stored value of their series. */
+  readonly skipped: number;
+  readonly earliestExpiry: number;
+  readonly updates: CatalogUpdate[];
+}
+
 export class PartitionTables {
   readonly #sql: SqlStorage;
   readonly #storage: DurableObjectStorage;
   readonly #labels = new LabelTextMemo();
   /** Stored series (object + external), counted lazily and kept in step with writes; null = recount. */
   #seriesCount: number | null = null;
+  /** Distinct metric identities stored here (identityKey), loaded lazily; null = reload. */
+  #identities: Set<string> | null = null;
   readonly reporter = new CatalogReporter();
 
   constructor(storage: DurableObjectStorage) {
@@ -130,6 +143,26 @@ export class PartitionTables {
       }
       this.#sql.exec("INSERT INTO meta (key, value) VALUES ('object_labels', '1')");
     });
+  }
+
+  // ---- meta -----------------------------------------------------------------------------------------
+
+  meta(key: string): string | null {
+    return this.#sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
+  }
+
+  setMeta(values: Readonly<Record<string, string>>): void {
+    for (const [key, value] of Object.entries(values)) {
+      this.#sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+    }
+  }
+
+  /** The partition name its rows imply (store/partition.ts naming), or null when it holds nothing. */
+  inferName(): string | null {
+    const row =
+      this.#sql.exec<{ namespace: string }>("SELECT namespace FROM series LIMIT 1").toArray()[0] ??
+      this.#sql.exec<{ namespace: string }>("SELECT namespace FROM external_series LIMIT 1").toArray()[0];
+    return row === undefined ? null : partitionForObject(row.namespace);
   }
 
   // ---- quota ----------------------------------------------------------------------------------------
@@ -180,16 +213,73 @@ export class PartitionTables {
     };
   }
 
+  // ---- identities (what discovery lists) -------------------------------------------------------------
+
+  #identitySet(): Set<string> {
+    if (this.#identities === null) {
+      this.#identities = new Set();
+      for (const r of this.#sql.exec<{ resource: string; metric: string }>("SELECT DISTINCT resource, metric FROM series")) {
+        this.#identities.add(identityKey("custom", r.resource, r.metric));
+      }
+      for (const r of this.#sql.exec<{ metric: string }>("SELECT DISTINCT metric FROM external_series")) {
+        this.#identities.add(identityKey("external", "", r.metric));
+      }
+    }
+    return this.#identities;
+  }
+
+  /** Identities these samples would add to this partition. */
+  newIdentities(objects: readonly ObjectSample[], externals: readonly ExternalSample[]): Identity[] {
+    const known = this.#identitySet();
+    const found = new Map<string, Identity>();
+    for (const s of objects) {
+      const key = identityKey("custom", s.target.resource.name, s.metric);
+      if (!known.has(key)) found.set(key, { kind: "custom", resource: s.target.resource.name, metric: s.metric });
+    }
+    for (const s of externals) {
+      const key = identityKey("external", "", s.metric);
+      if (!known.has(key)) found.set(key, { kind: "external", resource: "", metric: s.metric });
+    }
+    return [...found.values()];
+  }
+
+  /** Refusal when `added` new identities would take this namespace past `max` distinct metrics. */
+  identityLimitProblem(added: number, max: number): string | null {
+    const current = this.#identitySet().size;
+    if (added === 0 || current + added <= max) return null;
+    return `metric limit reached: this namespace has ${current} distinct metrics, the write would add ${added}, and the limit is ${max} (MAX_METRICS_PER_NAMESPACE); delete unused metrics or raise the limit`;
+  }
+
+  /** Every identity stored here with its latest expiry, for a full re-report to a rebuilt catalog. */
+  allIdentities(): CatalogUpdate[] {
+    const out: CatalogUpdate[] = [];
+    for (const r of this.#sql.exec<{ resource: string; namespace: string; metric: string; e: number }>(
+      "SELECT resource, MAX(namespace) AS namespace, metric, MAX(expires_at) AS e FROM series GROUP BY resource, metric",
+    )) out.push({ kind: "custom", resource: r.resource, metric: r.metric, namespaced: r.namespace !== "", expiresAt: r.e, mode: "set" });
+    for (const r of this.#sql.exec<{ metric: string; e: number }>("SELECT metric, MAX(expires_at) AS e FROM external_series GROUP BY metric")) {
+      out.push({ kind: "external", resource: "", metric: r.metric, namespaced: true, expiresAt: r.e, mode: "set" });
+    }
+    return out;
+  }
+
+  isEmpty(): boolean {
+    return this.#countSeries() === 0;
+  }
+
   // ---- writes ---------------------------------------------------------------------------------------
 
   /**
-   * Upserts samples in one transaction. Returns the earliest expiry written (for the alarm) and what the
-   * catalog needs to hear (report it, then call `reporter.reported`).
+   * Upserts samples in one transaction. A sample older than the value stored for its series is skipped (a
+   * late retry must not overwrite a newer value); one with the same timestamp replaces it (a retry of the same
+   * write is idempotent). Returns how many were written and skipped, the earliest expiry written (for the
+   * alarm) and what the catalog needs to hear (report it, then call `reporter.reported`).
    */
-  write(objects: readonly ObjectSample[], externals: readonly ExternalSample[], now: number): { earliestExpiry: number; updates: CatalogUpdate[] } {
+  write(objects: readonly ObjectSample[], externals: readonly ExternalSample[], now: number): PartitionWriteResult {
     const notes = new ExpiryNotes(this.reporter, now, (kind, resource, metric) => this.maxExpiry(kind, resource, metric));
     let earliestExpiry = Infinity;
     let fresh = 0;
+    let skipped = 0;
+    const identities = this.#identitySet();
     const labelsWritten = new Map<string, string>();
     this.#storage.transactionSync(() => {
       for (const s of objects) {
@@ -199,12 +289,17 @@ export class PartitionTables {
         const previous = this.#upsert(
           "UPDATE series SET value = ?, timestamp = ?, window = ?, expires_at = ? WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
           "INSERT INTO series (value, timestamp, window, expires_at, resource, namespace, metric, name, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-          "SELECT expires_at FROM series WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
+          "SELECT timestamp, expires_at FROM series WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
           s, key,
         );
+        if (previous === SKIPPED) {
+          skipped++;
+          continue;
+        }
         if (s.objectLabels !== null) this.#setObjectLabels(resource, namespace, name, s.objectLabels, labelsWritten);
         earliestExpiry = Math.min(earliestExpiry, s.expiresAt);
         if (previous === undefined) fresh++;
+        identities.add(identityKey("custom", resource, s.metric));
         notes.note("custom", resource, s.metric, namespace !== "", s.expiresAt, previous);
       }
       for (const s of externals) {
@@ -212,31 +307,38 @@ export class PartitionTables {
         const previous = this.#upsert(
           "UPDATE external_series SET value = ?, timestamp = ?, window = ?, expires_at = ? WHERE namespace = ? AND metric = ? AND labels = ?",
           "INSERT INTO external_series (value, timestamp, window, expires_at, namespace, metric, labels) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-          "SELECT expires_at FROM external_series WHERE namespace = ? AND metric = ? AND labels = ?",
+          "SELECT timestamp, expires_at FROM external_series WHERE namespace = ? AND metric = ? AND labels = ?",
           s, key,
         );
+        if (previous === SKIPPED) {
+          skipped++;
+          continue;
+        }
         earliestExpiry = Math.min(earliestExpiry, s.expiresAt);
         if (previous === undefined) fresh++;
+        identities.add(identityKey("external", "", s.metric));
         notes.note("external", "", s.metric, true, s.expiresAt, previous);
       }
     });
     this.#seriesCount = this.#countSeries() + fresh;
-    return { earliestExpiry, updates: notes.updates() };
+    return { written: objects.length + externals.length - skipped, skipped, earliestExpiry, updates: notes.updates() };
   }
 
   /**
-   * Writes one sample's row and returns the previous expiry (undefined for a new series). The common case, a
-   * series whose expiry does not move back, is the first UPDATE; a new series is the INSERT; only a write
-   * that shortens an expiry reads the old value (the catalog then needs the exact maximum).
-   * `key` values follow the value columns in every statement, in the order of the primary key.
+   * Writes one sample's row and returns the previous expiry (undefined for a new series), or SKIPPED when the
+   * stored value is newer. The common case, a newer value whose expiry does not move back (a steady writer), is
+   * the first UPDATE; a new series is the INSERT; only an older value or a shortened expiry reads the stored row
+   * (the catalog then needs the exact maximum). `key` values follow the value columns in every statement, in the
+   * order of the primary key.
    */
-  #upsert(update: string, insert: string, select: string, s: { value: string; timestamp: number; windowSeconds: number | null; expiresAt: number }, key: readonly string[]): number | undefined {
+  #upsert(update: string, insert: string, select: string, s: { value: string; timestamp: number; windowSeconds: number | null; expiresAt: number }, key: readonly string[]): number | undefined | typeof SKIPPED {
     const values = [s.value, s.timestamp, s.windowSeconds, s.expiresAt] as const;
-    if (this.#sql.exec(`${update} AND expires_at <= ?`, ...values, ...key, s.expiresAt).rowsWritten > 0) return s.expiresAt;
+    if (this.#sql.exec(`${update} AND expires_at <= ? AND timestamp <= ?`, ...values, ...key, s.expiresAt, s.timestamp).rowsWritten > 0) return s.expiresAt;
     if (this.#sql.exec(insert, ...values, ...key).rowsWritten > 0) return undefined;
-    const previous = this.#sql.exec<{ expires_at: number }>(select, ...key).one().expires_at;
+    const stored = this.#sql.exec<{ timestamp: number; expires_at: number }>(select, ...key).one();
+    if (stored.timestamp > s.timestamp) return SKIPPED;
     this.#sql.exec(update, ...values, ...key);
-    return previous;
+    return stored.expires_at;
   }
 
   #insertLabelRows(resource: string, namespace: string, name: string, labels: Labels): void {
@@ -394,6 +496,7 @@ export class PartitionTables {
       }
     });
     this.#seriesCount = null;
+    this.#identities = null;
     const updates = touched.map((t) => {
       const latest = this.maxExpiry(t.kind, t.resource, t.metric);
       return { ...t, expiresAt: latest !== null && latest > now ? latest : null, mode: "set" as const };
@@ -416,6 +519,7 @@ export class PartitionTables {
   /** Removes everything expired at `now`; returns the next expiry, or null when nothing is left. */
   purgeExpired(now: number): number | null {
     this.#seriesCount = null;
+    this.#identities = null;
     this.#storage.transactionSync(() => {
       this.#sql.exec("DELETE FROM series WHERE expires_at <= ?", now);
       this.#dropOrphanObjects();

@@ -2,10 +2,10 @@
  * Partition routing: which Durable Object holds what. Every HPA query names one namespace, so each
  * namespace gets its own object (its objects' metrics and its external metrics): one busy namespace cannot
  * starve another, and a query is answered by exactly one object. Cluster-scoped objects (nodes, and
- * namespaces themselves, i.e. namespace-level metrics) share the `cluster` object. A small `catalog` object
- * holds the discovery index and the scope claims of non-built-in resources, so discovery never fans out.
+ * namespaces themselves, i.e. namespace-level metrics) share the `cluster` object. A small catalog object
+ * (catalog-client.ts) holds the discovery index, the partition registry and the scope claims of non-built-in
+ * resources, so discovery never fans out.
  */
-export const CATALOG_PARTITION = "catalog";
 export const CLUSTER_PARTITION = "cluster";
 
 export function partitionForNamespace(namespace: string): string {

@@ -38,12 +38,21 @@ export interface WriteBatch {
   readonly externals: readonly ExternalSample[];
 }
 
+export interface WriteReceipt {
+  /** Samples stored. */
+  readonly written: number;
+  /** Samples older than the value already stored for their series, so not stored (a late retry, a replay). */
+  readonly skipped: number;
+}
+
 export interface MetricRepository {
   /**
-   * Stores every sample or none of those that could be refused for the caller's mistake (scope conflicts and
-   * quotas are checked for the whole batch before anything is written). Resolves only once the data is durable.
+   * Stores every sample or none of those that could be refused for the caller's mistake (scope conflicts,
+   * quotas and limits are checked for the whole batch before anything is written). Resolves only once the
+   * data is durable. A batch spanning namespaces is committed namespace by namespace: if the process dies
+   * midway, some namespaces may hold it and others not; retrying the batch is safe (writes are idempotent).
    */
-  write(batch: WriteBatch, now: number): Promise<void>;
+  write(batch: WriteBatch, now: number): Promise<WriteReceipt>;
   /** The live value of one object's metric; when several series match, the most recently produced. */
   getObjectMetric(target: ObjectTarget, metric: string, metricSelector: LabelSelector | null, now: number): Promise<ObjectMetricValue | null>;
   /** Live values of every matching object, each object at most once, sorted by object name. */

@@ -9,6 +9,9 @@ import { CM2, EM, client, testEnv } from "../helpers";
 const partition = (name: string) => testEnv.METRICS.get(testEnv.METRICS.idFromName(name));
 const rowCount = (name: string, table: string) =>
   runInDurableObject(partition(name), (_i: MetricsStore, state) => state.storage.sql.exec(`SELECT COUNT(*) AS n FROM ${table}`).one().n as number);
+const tableCount = (name: string) =>
+  runInDurableObject(partition(name), (_i: MetricsStore, state) =>
+    state.storage.sql.exec("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%'").one().n as number);
 const discovered = async (c: ReturnType<typeof client>, base = CM2) =>
   (await c.json(c.get(base))).body.resources.map((r: any) => r.name) as string[];
 
@@ -144,9 +147,15 @@ describe("freshness", () => {
       instance.clock = () => t0 + 10_000;
     });
     expect(await runDurableObjectAlarm(partition("ns:ttl"))).toBe(true);
-    expect(await rowCount("ns:ttl", "series")).toBe(0);
-    expect(await rowCount("ns:ttl", "external_series")).toBe(0);
-    expect(await rowCount("ns:ttl", "objects")).toBe(0);
+    // Its last series gone, the partition deregistered and deleted its storage: no table is left.
+    expect(await tableCount("ns:ttl")).toBe(0);
+    const catalog = await runInDurableObject(partition("catalog"), (_i: MetricsStore, state) =>
+      state.storage.sql.exec("SELECT COUNT(*) AS n FROM partitions WHERE name = 'ns:ttl'").one().n as number);
+    expect(catalog).toBe(0);
+    // A later write brings it back under a new registration.
+    c.clock.set(t0 + 20_000);
+    expect((await c.post("/write-metrics/namespaces/ttl/pods/p1/fresh", "7")).status).toBe(200);
+    expect((await c.json(c.get(`${CM2}/namespaces/ttl/pods/p1/fresh`))).body.items[0].value).toBe("7");
   });
 
   it("the default TTL is 300 s and is configurable", async () => {

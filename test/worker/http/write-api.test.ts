@@ -74,7 +74,7 @@ describe("scope stays consistent per resource (409), because the aggregator mark
     expect((await api.post("/write-metrics/namespaces/ns1/gadgets.example.com/g1/m", "1")).status).toBe(200);
     const res = await api.json(api.post("/write-metrics/gadgets.example.com/g2/m", "1"));
     expect(res.status).toBe(409);
-    expect(res.body.message).toContain(`resource "gadgets.example.com" already has namespaced metrics`);
+    expect(res.body.message).toContain(`resource "gadgets.example.com" is claimed as namespaced`);
     expect(await value(`${CM2}/gadgets.example.com/g2/m`)).toBe(404);
     // Once its metrics are deleted, the resource can be re-declared.
     expect((await api.del("/write-metrics/namespaces/ns1/gadgets.example.com/g1/m")).status).toBe(200);
