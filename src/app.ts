@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { readConfig, type Config } from "./config";
 import { systemClock, type Clock } from "./domain/clock";
 import type { Env } from "./env";
-import { authenticate, writeRateLimit } from "./http/auth";
+import { admission, authenticate } from "./http/auth";
 import type { AppEnv } from "./http/app-env";
 import { onError, onNotFound, statusResponse } from "./http/errors";
 import { customMetricsApp, externalMetricsApp } from "./http/read";
@@ -40,8 +40,7 @@ export function createApp(deps: AppDeps = {}) {
   });
   app.use(requestCounter());
   app.use(authenticate());
-  app.use("/write-metrics/*", writeRateLimit());
-  app.use("/write-external-metrics/*", writeRateLimit());
+  app.use(admission());
 
   for (const path of HEALTH_PATHS) app.get(path, (c) => c.text("ok"));
   // The aggregator serves /apis itself; a 404 here (never a 503) makes it fall back to legacy discovery

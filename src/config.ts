@@ -47,6 +47,7 @@ export interface Config {
   readonly readToken: string | null;
   readonly tokens: readonly TokenSpec[];
   readonly writeRateLimit: RateLimitSpec;
+  readonly readRateLimit: RateLimitSpec;
   readonly readMtlsIssuerSki: string | null;
   readonly limits: Limits;
   readonly bridge: BridgeConfig;
@@ -62,6 +63,12 @@ export const DEFAULT_LIMITS: Limits = {
   maxNamespacesPerWrite: 100,
 };
 export const DEFAULT_WRITE_RATE_LIMIT = "3000/60";
+export const DEFAULT_READ_RATE_LIMIT = "6000/60";
+/** Requests one credential may have in flight at once, and of those, requests with large bodies. */
+export const MAX_IN_FLIGHT_PER_CREDENTIAL = 16;
+export const MAX_HEAVY_IN_FLIGHT_PER_CREDENTIAL = 2;
+/** A body above this size (or of unknown size) makes a request heavy. */
+export const HEAVY_BODY_BYTES = 256 * 1024;
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 2000;
 
 const memo = new Map<string, Config>();
@@ -114,7 +121,8 @@ export function readConfig(env: Partial<Env>): Config {
     },
     readToken: env.READ_TOKEN ? env.READ_TOKEN : null,
     tokens: parsed("WRITE_TOKENS", () => parseTokenSpecs(env.WRITE_TOKENS)),
-    writeRateLimit: parsed("WRITE_RATE_LIMIT", () => parseRateLimit(env.WRITE_RATE_LIMIT || DEFAULT_WRITE_RATE_LIMIT)),
+    writeRateLimit: parsed("WRITE_RATE_LIMIT", () => parseRateLimit(env.WRITE_RATE_LIMIT || DEFAULT_WRITE_RATE_LIMIT, "WRITE_RATE_LIMIT")),
+    readRateLimit: parsed("READ_RATE_LIMIT", () => parseRateLimit(env.READ_RATE_LIMIT || DEFAULT_READ_RATE_LIMIT, "READ_RATE_LIMIT")),
     readMtlsIssuerSki: env.READ_MTLS_ISSUER_SKI ? env.READ_MTLS_ISSUER_SKI.replace(/:/g, "").toLowerCase() : null,
     limits: {
       ...DEFAULT_LIMITS,

@@ -62,7 +62,18 @@ export function operationProblem(principal: Principal, settings: AccessSettings,
   return authorizationProblem(principal, settings, { operation, namespace: null, metric: null });
 }
 
-/** The name a rate limit counts under: the token's name, or the client's address when there is no token. */
-export function rateLimitKey(principal: Principal, clientAddress: string): string {
-  return principal.kind === "token" ? `token:${principal.spec.name}` : `ip:${clientAddress}`;
+/**
+ * The name admission limits count a request under, or null for principals that are not limited: the
+ * aggregator and the operator's read credentials (READ_TOKEN, mTLS) carry the HPA's own reads, and open dev
+ * mode has no credentials to tell apart. Tokens count by name, requests without one by client address.
+ */
+export function admissionKey(principal: Principal, clientAddress: string): string | null {
+  switch (principal.kind) {
+    case "token":
+      return `token:${principal.spec.name}`;
+    case "anonymous":
+      return `ip:${clientAddress}`;
+    default:
+      return null;
+  }
 }

@@ -19,12 +19,12 @@ export interface RateLimitSpec {
   readonly periodSeconds: number;
 }
 
-/** "3000/60" → 3000 requests per 60 seconds. */
-export function parseRateLimit(text: string): RateLimitSpec {
+/** "3000/60" → 3000 requests per 60 seconds; `variable` names the setting in the error. */
+export function parseRateLimit(text: string, variable = "WRITE_RATE_LIMIT"): RateLimitSpec {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
   const requests = m ? Number(m[1]) : NaN;
   const periodSeconds = m ? Number(m[2]) : NaN;
-  if (!m || requests < 1 || periodSeconds < 1) throw new Error(`WRITE_RATE_LIMIT must look like "3000/60" (requests/seconds); got "${text}"`);
+  if (!m || requests < 1 || periodSeconds < 1) throw new Error(`${variable} must look like "3000/60" (requests/seconds); got "${text}"`);
   return { requests, periodSeconds };
 }
 
@@ -70,5 +70,30 @@ export class BindingRateLimiter implements RateLimiter {
   async limit(key: string): Promise<RateLimitResult> {
     const { success } = await this.binding.limit({ key });
     return { success, retryAfterSeconds: success ? 0 : this.periodSeconds };
+  }
+}
+
+/**
+ * Requests in flight per key, in this isolate. A credential that already has `max` requests being served
+ * gets a refusal instead of a place in the queue of the one thread they all share, so a flood of heavy
+ * requests from one holder cannot push everyone else's answers out by more than `max` requests' work.
+ */
+export class InFlightLimiter {
+  readonly #inFlight = new Map<string, number>();
+  constructor(readonly max: number) {}
+
+  /** A release function, or null when `key` is at its limit. */
+  acquire(key: string): (() => void) | null {
+    const n = this.#inFlight.get(key) ?? 0;
+    if (n >= this.max) return null;
+    this.#inFlight.set(key, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#inFlight.get(key) ?? 1) - 1;
+      if (left <= 0) this.#inFlight.delete(key);
+      else this.#inFlight.set(key, left);
+    };
   }
 }

@@ -16,12 +16,12 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { forbidden, MetricsError, unauthorized } from "../domain/errors";
-import { authorizationProblem, operationProblem, rateLimitKey } from "../auth/principal";
+import { admissionKey, authorizationProblem, operationProblem } from "../auth/principal";
 import { findToken, timingSafeEqual, type Operation, type ScopeRequest } from "../auth/tokens";
-import { BindingRateLimiter, TokenBucketLimiter, type RateLimiter } from "../auth/rate-limit";
+import { BindingRateLimiter, InFlightLimiter, TokenBucketLimiter, type RateLimiter } from "../auth/rate-limit";
 import { HEALTH_PATHS, isReadRequest } from "../k8s/apis";
 import { SOCKET_HEADER } from "../env";
-import type { Config } from "../config";
+import { HEAVY_BODY_BYTES, MAX_HEAVY_IN_FLIGHT_PER_CREDENTIAL, MAX_IN_FLIGHT_PER_CREDENTIAL, type Config } from "../config";
 import type { AppEnv, Socket } from "./app-env";
 
 let openModeAnnounced = false;
@@ -105,30 +105,79 @@ export function authorizeOperation(c: Context<AppEnv>, operation: Operation): vo
   if (problem) throw new MetricsError(problem.reason, problem.message);
 }
 
-const limiters = new WeakMap<object, RateLimiter>();
+interface Limiters {
+  write: RateLimiter;
+  read: RateLimiter;
+  inFlight: InFlightLimiter;
+  heavy: InFlightLimiter;
+}
+const limiters = new WeakMap<object, Limiters>();
 
-/** Per-credential write/delete rate limit → 429 with Retry-After. */
-export function writeRateLimit(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
-    const config = c.get("config");
-    let limiter = limiters.get(config);
-    if (!limiter) {
-      limiter = c.env.WRITE_RATE_LIMITER
+function limitersFor(c: Context<AppEnv>, config: Config): Limiters {
+  let l = limiters.get(config);
+  if (!l) {
+    l = {
+      write: c.env.WRITE_RATE_LIMITER
         ? new BindingRateLimiter(c.env.WRITE_RATE_LIMITER, config.writeRateLimit.periodSeconds)
-        : new TokenBucketLimiter(config.writeRateLimit);
-      limiters.set(config, limiter);
-    }
-    const key = rateLimitKey(c.get("principal"), c.req.header("cf-connecting-ip") ?? "local");
-    const { success, retryAfterSeconds } = await limiter.limit(key);
+        : new TokenBucketLimiter(config.writeRateLimit),
+      read: new TokenBucketLimiter(config.readRateLimit),
+      inFlight: new InFlightLimiter(MAX_IN_FLIGHT_PER_CREDENTIAL),
+      heavy: new InFlightLimiter(MAX_HEAVY_IN_FLIGHT_PER_CREDENTIAL),
+    };
+    limiters.set(config, l);
+  }
+  return l;
+}
+
+/** A request whose body is large, or of a size not declared up front. */
+function isHeavy(c: Context<AppEnv>): boolean {
+  if (c.req.raw.body === null) return false;
+  const length = Number(c.req.header("content-length") ?? NaN);
+  return !(Number.isFinite(length) && length <= HEAVY_BODY_BYTES);
+}
+
+/**
+ * Admission per credential (auth/principal.ts admissionKey), before any handler work: a rate for writes and
+ * deletes (WRITE_RATE_LIMIT, the Cloudflare rate-limiting binding when deployed) and one for reads
+ * (READ_RATE_LIMIT), each 429 with Retry-After; and a cap on requests in flight, tighter for large bodies. The
+ * work of one request is bounded (body size, decoding limits), so a holder of one credential can delay the
+ * single workerd thread — and with it the HPA's reads on the aggregator socket — by at most a few such
+ * requests' work.
+ */
+export function admission(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = admissionKey(c.get("principal"), c.req.header("cf-connecting-ip") ?? "local");
+    if (key === null || HEALTH_PATHS.has(new URL(c.req.url).pathname)) return next();
+    const config = c.get("config");
+    const l = limitersFor(c, config);
+    const who = key.startsWith("token:") ? `token "${key.slice(6)}"` : "this client";
+    const isRead = c.req.method === "GET" || c.req.method === "HEAD";
+    const spec = isRead ? config.readRateLimit : config.writeRateLimit;
+    const { success, retryAfterSeconds } = await (isRead ? l.read : l.write).limit(key);
     if (!success) {
-      const who = key.startsWith("token:") ? `token "${key.slice(6)}"` : "this client";
       throw new MetricsError(
         "TooManyRequests",
-        `write rate limit exceeded for ${who} (${config.writeRateLimit.requests} requests per ${config.writeRateLimit.periodSeconds}s); retry after ${retryAfterSeconds}s`,
+        `${isRead ? "read" : "write"} rate limit exceeded for ${who} (${spec.requests} requests per ${spec.periodSeconds}s, ${isRead ? "READ" : "WRITE"}_RATE_LIMIT); retry after ${retryAfterSeconds}s`,
         { retryAfterSeconds },
       );
     }
-    return next();
+    const heavy = isHeavy(c);
+    const release = l.inFlight.acquire(key);
+    const releaseHeavy = release && heavy ? l.heavy.acquire(key) : () => {};
+    if (release === null || releaseHeavy === null) {
+      release?.();
+      const max = release === null ? MAX_IN_FLIGHT_PER_CREDENTIAL : MAX_HEAVY_IN_FLIGHT_PER_CREDENTIAL;
+      throw new MetricsError(
+        "TooManyRequests",
+        `${who} already has ${max} ${release === null ? "" : "large "}requests in flight; wait for their answers before sending more`,
+        { retryAfterSeconds: 1 },
+      );
+    }
+    try {
+      await next();
+    } finally {
+      releaseHeavy();
+      release();
+    }
   };
 }

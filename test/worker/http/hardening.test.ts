@@ -187,3 +187,32 @@ describe("scope claims lapse", () => {
     expect((await api.fetch(`${CM2}/namespaces/squat/widgets.lapse.example/w1/m`)).status).toBe(200);
   });
 });
+
+describe("admission per credential", () => {
+  it("a token may have at most 2 large (or unsized) bodies in flight; the third is a 429, and others are not affected", async () => {
+    const { tokens, env } = await tokenEnv([
+      { name: "bulk", namespaces: ["*"], operations: ["write"] },
+      { name: "other", namespaces: ["*"], operations: ["write"] },
+    ]);
+    const api = await counted(env);
+    const held: ReadableStreamDefaultController<Uint8Array>[] = [];
+    const slow = () =>
+      new ReadableStream<Uint8Array>({ start: (controller) => void held.push(controller) });
+    const send = (token: string, body: BodyInit) =>
+      api.fetch("/write-metrics", { method: "POST", body, headers: { authorization: `Bearer ${token}` }, duplex: "half" } as RequestInit);
+    const pending = [send(tokens.bulk!, slow()), send(tokens.bulk!, slow())];
+    await new Promise((r) => setTimeout(r, 50));
+    const third = await json(send(tokens.bulk!, slow()));
+    expect(third.status).toBe(429);
+    expect(third.body.message).toContain(`token "bulk" already has 2 large requests in flight`);
+    expect(third.headers.get("retry-after")).toBe("1");
+    const small = JSON.stringify([{ namespace: "adm", metric: "m", value: "1" }]);
+    expect((await api.fetch("/write-external-metrics", { method: "POST", body: small, headers: { authorization: `Bearer ${tokens.other}`, "content-length": String(small.length) } })).status).toBe(200);
+    for (const c of held.splice(0, 2)) {
+      c.enqueue(new TextEncoder().encode(small));
+      c.close();
+    }
+    for (const r of await Promise.all(pending)) expect(r.status).toBe(400); // object batches need resource and name
+    expect((await send(tokens.bulk!, small)).status).toBe(400);
+  });
+});

@@ -145,13 +145,25 @@ describe("path tricks cannot reach another namespace's data", async () => {
 });
 
 describe("limits", () => {
-  it("writes per credential per period → 429 with Retry-After", async () => {
-    const c = client(undefined, { WRITE_RATE_LIMIT: "3/60" });
-    for (let i = 0; i < 3; i++) expect((await c.post("/write-metrics/namespaces/rl/pods/p/m", "1")).status).toBe(200);
-    const res = await c.post("/write-metrics/namespaces/rl/pods/p/m", "1");
+  it("writes per credential per period → 429 with Retry-After; another token is not affected", async () => {
+    const c = client(undefined, { WRITE_RATE_LIMIT: "3/60", ...(await tokensEnv()) });
+    for (let i = 0; i < 3; i++) expect((await c.post("/write-metrics/namespaces/team-a/pods/p/http_m", "1", bearer(TEAM_A))).status).toBe(200);
+    const res = await c.post("/write-metrics/namespaces/team-a/pods/p/http_m", "1", bearer(TEAM_A));
     expect(res.status).toBe(429);
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect(((await res.json()) as any).reason).toBe("TooManyRequests");
+    const body = (await res.json()) as any;
+    expect(body.reason).toBe("TooManyRequests");
+    expect(body.message).toContain(`write rate limit exceeded for token "team-a"`);
+    expect((await c.post("/write-metrics/namespaces/rl/pods/p/m", "1", bearer(ADMIN))).status).toBe(200);
+  });
+
+  it("reads per credential per period → 429 (READ_RATE_LIMIT); the operator's READ_TOKEN is never limited", async () => {
+    const c = client(undefined, { READ_RATE_LIMIT: "2/60", READ_TOKEN: "bridge-secret", ...(await tokensEnv()) });
+    for (let i = 0; i < 2; i++) expect((await c.get(`${CM2}/namespaces/team-a/pods/p/none`, bearer(READER))).status).toBe(404);
+    const res = await c.json(c.get(`${CM2}/namespaces/team-a/pods/p/none`, bearer(READER)));
+    expect(res.status).toBe(429);
+    expect(res.body.message).toContain("READ_RATE_LIMIT");
+    for (let i = 0; i < 5; i++) expect((await c.get(`${CM2}/namespaces/team-a/pods/p/none`, bearer("bridge-secret"))).status).toBe(404);
   });
 
   it("series per namespace (quota) → 422; replacing a series still works; a batch over quota stores nothing", async () => {
