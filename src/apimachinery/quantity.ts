@@ -460,10 +460,12 @@ export function canonicalizeQuantity(s: string): string {
  * we return the true value; check with fitsInt64() if you need Go's range. Throws RangeError if the
  * result would have more than MAX_EXPANSION_DIGITS digits (e.g. scaledValue of "1e999999999").
  *
- * Known upstream inconsistency we do NOT reproduce: for negative non-integral results on Go's inf.Dec
- * path (inputs with > 18 significant digits, or finer than 1n), scale_int.go rounds differently:
- * MilliValue("-0.0015000000000000000000") is 0 and Value() of it is +1 upstream, while
- * MilliValue("-0.0015") is -2. We return -2 / -1 for both.
+ * Known upstream inconsistency we do NOT reproduce: for negative values on Go's inf.Dec path (inputs with
+ * > 18 significant digits, finer than 1n, or fractional BinarySI), scale_int.go scaledValue truncates
+ * toward zero and then adds 1 whenever there is a remainder, and reads the unscaled value with
+ * big.Int.Int64(), which keeps only the low 64 bits: MilliValue("-0.0015000000000000000000") is 0 and
+ * Value() of it is +1 upstream, MilliValue("-0.1n") is +1, and MilliValue("-1.025Ti") is -1748029974116
+ * (exactly -1126999418470400), while MilliValue("-0.0015") is -2. We return -2 / -1 / -1 / the exact value.
  */
 export function scaledValue(q: Quantity, scale: number): bigint {
   if (q.unscaled === 0n) return 0n;
