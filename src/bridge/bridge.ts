@@ -14,6 +14,11 @@
  *
  * After a failure the upstream is considered down for DOWN_BACKOFF_MS: discovery answers from the cache without
  * waiting and metric reads get 503 immediately, while one background request checks whether it is back.
+ *
+ * Nothing the upstream sends can exhaust the bridge: metric reads stream through with a byte cap
+ * (MAX_READ_BYTES; past it the stream is cut), discovery documents are read up to MAX_DISCOVERY_BYTES and
+ * cached only when they are a well-formed APIResourceList for the group/version asked — a 2xx with anything
+ * else is treated as an upstream failure, so a garbage answer never replaces the last good document.
  */
 import { Hono, type Context } from "hono";
 import { readConfig, type BridgeConfig } from "../config";
@@ -24,11 +29,13 @@ import { onError, onNotFound, statusResponse } from "../http/errors";
 import { discoveryApiOf, HEALTH_PATHS, SERVED_APIS, servedApiOf, type ServedApi } from "../k8s/apis";
 
 const DOWN_BACKOFF_MS = 5000;
+/** A Pods read over 10,000 pods is about 3 MB; anything far beyond is not an answer we want to relay. */
+const MAX_READ_BYTES = 32 * 1024 * 1024;
+/** Discovery is bounded by MAX_METRICS on the upstream (about 0.6 MB at the default). */
+const MAX_DISCOVERY_BYTES = 8 * 1024 * 1024;
 
 interface CachedDocument {
-  status: number;
-  contentType: string;
-  body: ArrayBuffer;
+  body: string;
   storedAt: number;
 }
 
@@ -91,34 +98,50 @@ class Upstream {
     this.#lastError = "";
   }
 
-  async forward(config: BridgeConfig, readToken: string | null, pathAndQuery: string, request: Request): Promise<Response> {
+  /** The upstream's answer, its body streamed through a byte cap (not read here). */
+  async forward(config: BridgeConfig, readToken: string | null, pathAndQuery: string, request: Request, maxBytes: number): Promise<Response> {
     if (!config.upstreamUrl) throw new UpstreamError("UPSTREAM_URL is not configured");
     const timeout = config.upstreamTimeoutMs;
     const headers = new Headers({ accept: request.headers.get("accept") ?? "application/json" });
     if (readToken) headers.set("authorization", `Bearer ${readToken}`);
     const ua = request.headers.get("user-agent");
     if (ua) headers.set("user-agent", `${ua} edge-metrics-bridge`);
+    let res: Response;
     try {
-      const res = await fetch(config.upstreamUrl + pathAndQuery, { method: "GET", headers, redirect: "manual", signal: AbortSignal.timeout(timeout) });
-      // Read the whole body under the same deadline, so a stalled upstream cannot hang the caller.
-      const body = await res.arrayBuffer();
-      return new Response(body, { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "application/octet-stream" } });
+      // The deadline covers the body as well: the signal aborts the stream if it stalls.
+      res = await fetch(config.upstreamUrl + pathAndQuery, { method: "GET", headers, redirect: "manual", signal: AbortSignal.timeout(timeout) });
     } catch (e) {
       const err = e as Error;
       const why = err?.name === "TimeoutError" || err?.name === "AbortError" ? `no answer within ${timeout} ms` : String(err?.message ?? err);
       throw new UpstreamError(why);
     }
+    const declared = Number(res.headers.get("content-length") ?? NaN);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      await res.body?.cancel().catch(() => {});
+      throw new UpstreamError(`upstream answered ${declared} bytes, more than the ${maxBytes} the bridge relays`);
+    }
+    const body = res.body === null ? null : res.body.pipeThrough(byteCap(maxBytes));
+    return new Response(body, { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "application/octet-stream" } });
   }
 
-  /** Fetches one discovery document and caches it on 2xx. */
+  /** Fetches one discovery document; caches and returns it only if it is a well-formed APIResourceList for `api`. */
   async refreshDiscovery(config: BridgeConfig, readToken: string | null, api: ServedApi, pathAndQuery: string, request: Request): Promise<Response> {
-    const res = await this.forward(config, readToken, pathAndQuery, request);
-    if (res.status < 200 || res.status >= 300) throw new UpstreamError(`upstream answered ${res.status} for ${pathAndQuery}`);
-    const body = await res.arrayBuffer();
-    const doc: CachedDocument = { status: res.status, contentType: res.headers.get("content-type") ?? "application/json", body, storedAt: this.clock() };
-    this.#discovery.set(api.groupVersion, doc);
+    const res = await this.forward(config, readToken, pathAndQuery, request, MAX_DISCOVERY_BYTES);
+    if (res.status < 200 || res.status >= 300) {
+      await res.body?.cancel().catch(() => {});
+      throw new UpstreamError(`upstream answered ${res.status} for ${pathAndQuery}`);
+    }
+    let body: string;
+    try {
+      body = await res.text();
+    } catch (e) {
+      throw new UpstreamError(`upstream discovery for ${api.groupVersion} could not be read: ${(e as Error).message}`);
+    }
+    const problem = resourceListProblem(body, api);
+    if (problem) throw new UpstreamError(`upstream discovery for ${api.groupVersion} is not usable: ${problem}`);
+    this.#discovery.set(api.groupVersion, { body, storedAt: this.clock() });
     this.markUp();
-    return new Response(body.slice(0), { status: doc.status, headers: { "content-type": doc.contentType } });
+    return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
   }
 
   /** One background request at a time checks whether the upstream is back (and refreshes discovery). */
@@ -142,15 +165,44 @@ class Upstream {
   fromCache(api: ServedApi): Response {
     const doc = this.#discovery.get(api.groupVersion);
     if (!doc) return emptyResourceList(api);
-    // A copy per response, so the cached bytes can never be consumed or detached by one of them.
-    return new Response(doc.body.slice(0), {
-      status: doc.status,
+    return new Response(doc.body, {
+      status: 200,
       headers: {
-        "content-type": doc.contentType,
+        "content-type": "application/json",
         "x-edge-metrics-bridge": `discovery-cache; age=${Math.round((this.clock() - doc.storedAt) / 1000)}`,
       },
     });
   }
+}
+
+/** Passes at most `max` bytes, then errors the stream (the client sees a cut answer, never a partial "success"). */
+function byteCap(max: number): TransformStream<Uint8Array, Uint8Array> {
+  let seen = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      seen += chunk.byteLength;
+      if (seen > max) controller.error(new UpstreamError(`upstream answer exceeds ${max} bytes`));
+      else controller.enqueue(chunk);
+    },
+  });
+}
+
+/** Why `text` is not an APIResourceList for `api` (kind, apiVersion, groupVersion, resources[] with names), or null. */
+export function resourceListProblem(text: string, api: ServedApi): string | null {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return "not JSON";
+  }
+  const d = doc as { kind?: unknown; apiVersion?: unknown; groupVersion?: unknown; resources?: unknown };
+  if (d === null || typeof d !== "object") return "not a JSON object";
+  if (d.kind !== "APIResourceList" || d.apiVersion !== "v1") return `kind/apiVersion is ${JSON.stringify(d.kind)}/${JSON.stringify(d.apiVersion)}, not APIResourceList/v1`;
+  if (d.groupVersion !== api.groupVersion) return `groupVersion is ${JSON.stringify(d.groupVersion)}, not "${api.groupVersion}"`;
+  if (!Array.isArray(d.resources) || d.resources.some((r) => r === null || typeof r !== "object" || typeof (r as { name?: unknown }).name !== "string")) {
+    return "resources is not a list of named resources";
+  }
+  return null;
 }
 
 export interface BridgeDeps {
@@ -202,7 +254,7 @@ export function createBridgeApp(deps: BridgeDeps = {}) {
     }
     let res: Response;
     try {
-      res = await upstream.forward(config, token, rawPathAndQuery(c.req.url), c.req.raw);
+      res = await upstream.forward(config, token, rawPathAndQuery(c.req.url), c.req.raw, MAX_READ_BYTES);
     } catch (err) {
       upstream.markDown((err as Error).message);
       throw unavailable((err as Error).message);
