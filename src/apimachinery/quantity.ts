@@ -555,6 +555,35 @@ function int64Backed(value: bigint, scale: number, format: QuantityFormat, fn: s
   return freeze({ format, unscaled: value, exponent: scale, backing: "int64" });
 }
 
+/**
+ * Quantity.Add (quantity.go): the sum of `a` and `b` as a new Quantity. As upstream: the result keeps `a`'s
+ * format unless `a` is zero; two int64-backed values add as int64Amount.Add does (amount.go: align to the
+ * smaller scale, refuse on overflow) and otherwise as inf.Dec (exact, at the smaller exponent). The cached text
+ * is dropped (`q.s = ""`), so formatQuantity gives the canonical form.
+ */
+export function addQuantities(a: Quantity, b: Quantity): Quantity {
+  const format = isZero(a) ? b.format : a.format;
+  if (a.backing === "int64" && b.backing === "int64") {
+    if (b.unscaled === 0n) return freeze({ format, unscaled: a.unscaled, exponent: a.exponent, backing: "int64" });
+    if (a.unscaled === 0n) return freeze({ format, unscaled: b.unscaled, exponent: b.exponent, backing: "int64" });
+    const scale = Math.min(a.exponent, b.exponent);
+    // positiveScaleInt64 refuses a factor beyond 10^18 or a product that overflows; so does this.
+    const da = a.exponent - scale;
+    const db = b.exponent - scale;
+    if (da <= 18 && db <= 18) {
+      const x = a.unscaled * 10n ** BigInt(da);
+      const y = b.unscaled * 10n ** BigInt(db);
+      if (fitsInt64(x) && fitsInt64(y) && fitsInt64(x + y)) return freeze({ format, unscaled: x + y, exponent: scale, backing: "int64" });
+    }
+  }
+  const exponent = Math.min(a.exponent, b.exponent);
+  if (Math.max(a.exponent, b.exponent) - exponent > MAX_EXPANSION_DIGITS) {
+    throw new RangeError(`addQuantities: exponents ${a.exponent} and ${b.exponent} are too far apart to add exactly`);
+  }
+  const unscaled = a.unscaled * 10n ** BigInt(a.exponent - exponent) + b.unscaled * 10n ** BigInt(b.exponent - exponent);
+  return freeze({ format, unscaled, exponent, backing: "dec" });
+}
+
 /** NewQuantity(value int64, format). */
 export function newQuantity(value: bigint, format: QuantityFormat): Quantity {
   return int64Backed(value, 0, format, "newQuantity");
