@@ -17,6 +17,30 @@ export function float64FromBits(bits: bigint): number {
 
 export const STALE_NAN_BITS = 0x7ff0000000000002n;
 
+/**
+ * Replaces, in an encoded body, every little-endian double equal to `sentinel` with the 64-bit pattern
+ * `bits`. Needed because a NaN's payload cannot be carried through JavaScript reliably: V8 canonicalises
+ * NaNs stored in double arrays (observed in workerd), so a fixture encodes a sentinel and writes the NaN
+ * bits into the wire bytes afterwards. Throws if the sentinel is absent, so a test cannot pass vacuously.
+ */
+export function patchDouble(body: Uint8Array, sentinel: number, bits: bigint): Uint8Array {
+  const view = new DataView(new ArrayBuffer(16));
+  view.setFloat64(0, sentinel, true);
+  view.setBigUint64(8, bits, true);
+  const from = new Uint8Array(view.buffer, 0, 8);
+  const to = new Uint8Array(view.buffer, 8, 8);
+  const out = body.slice();
+  let found = 0;
+  for (let i = 0; i + 8 <= out.length; i++) {
+    if (from.every((b, k) => out[i + k] === b)) {
+      out.set(to, i);
+      found++;
+    }
+  }
+  if (found === 0) throw new Error(`sentinel ${sentinel} not found in the body`);
+  return out;
+}
+
 export function compress(bytes: Uint8Array): Uint8Array {
   return snappy.compress(bytes);
 }
