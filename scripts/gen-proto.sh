@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 # Prometheus: remote-write 1.0 and 2.0, and the client model's MetricFamily (prompb/ is its own proto root:
 # remote.proto imports "types.proto").
 mkdir -p "$work/gomod"
-(cd "$work/gomod" && GOTOOLCHAIN=local GOFLAGS=-mod=mod go mod init fetch-protos >/dev/null 2>&1)
+(cd "$work/gomod" && GOTOOLCHAIN=local go mod init fetch-protos >/dev/null 2>&1)
 prom_dir="$(cd "$work/gomod" && GOTOOLCHAIN=local go mod download -json "github.com/prometheus/prometheus@$PROMETHEUS_VERSION" |
   node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.Error)throw new Error(j.Error);console.log(j.Dir)})')"
 rm -rf proto/prometheus
@@ -38,13 +38,21 @@ fi
 
 # OpenTelemetry: the metrics collector service and the messages it carries (the jar root is the proto root).
 mvn -q dependency:copy "-Dartifact=io.opentelemetry.proto:opentelemetry-proto:$OTLP_VERSION" "-DoutputDirectory=$work/mvn"
+jar="$work/mvn/opentelemetry-proto-$OTLP_VERSION.jar"
+otlp_files=(
+  opentelemetry/proto/collector/metrics/v1/metrics_service.proto
+  opentelemetry/proto/metrics/v1/metrics.proto
+  opentelemetry/proto/common/v1/common.proto
+  opentelemetry/proto/resource/v1/resource.proto
+)
 rm -rf proto/opentelemetry-proto
 mkdir -p proto/opentelemetry-proto
-(cd proto/opentelemetry-proto && unzip -q "$work/mvn/opentelemetry-proto-$OTLP_VERSION.jar" \
-  'opentelemetry/proto/collector/metrics/v1/*.proto' \
-  'opentelemetry/proto/metrics/v1/*.proto' \
-  'opentelemetry/proto/common/v1/*.proto' \
-  'opentelemetry/proto/resource/v1/*.proto')
+# unzip where present, else the JDK's jar tool (Maven needs a JDK anyway).
+if command -v unzip >/dev/null; then
+  (cd proto/opentelemetry-proto && unzip -q "$jar" "${otlp_files[@]}")
+else
+  (cd proto/opentelemetry-proto && jar xf "$jar" "${otlp_files[@]}")
+fi
 
 # One buf run per proto root, so that each lands in its own folder under src/ingest/gen/.
 rm -rf src/ingest/gen

@@ -3,9 +3,10 @@
  * and the error plumbing every binary decoder shares.
  *
  * Why by hand for remote write rather than the generated code's `fromBinary`: (1) the staleness marker is a
- * NaN bit pattern, and ECMA-262 lets an engine canonicalise NaN whenever a value is copied (@bufbuild/protobuf
- * 2.17 in workerd happened to keep the payload, but nothing guarantees it), so it must be read from the
- * 8 wire bytes; (2) `fromBinary` ignores a field's wire type (a double sent as a varint decodes as 8
+ * NaN bit pattern, and ECMA-262 leaves NaN payloads to the engine: V8 quiets the marker (a signalling NaN)
+ * to 0x7ff8000000000002 as soon as it is stored in a double array (observed in workerd), and although
+ * `fromBinary` in @bufbuild/protobuf 2.17 happened to keep it in a message field, nothing guarantees that,
+ * so the marker is read from the 8 wire bytes; (2) `fromBinary` ignores a field's wire type (a double sent as a varint decodes as 8
  * unrelated bytes) and does not check that a sub-message ends at its declared length, so a side pass over
  * the raw bytes could not be kept in step with it on malformed input; (3) a UTF-8 error must name the series
  * it is in, which `fromBinary` cannot report. This reader checks every wire type and boundary, reads 64-bit
