@@ -1,19 +1,12 @@
 // Shared builders for the ingestion decoder tests: bodies encoded with the generated code (the schema of
-// record), snappy via snappyjs (an independent implementation of the format), NaN bit patterns, and a seeded
-// PRNG for the fuzz passes.
+// record), snappy via snappyjs (an independent implementation of the format), NaN bit patterns written into
+// the wire bytes, hand-written wire fields, and a seeded PRNG for the fuzz passes.
 import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import snappy from "snappyjs";
 import { expect } from "vitest";
 import { MetricsError, type MetricsErrorReason } from "../../../src/domain/errors";
 import { WriteRequestSchema } from "../../../src/ingest/gen/prometheus/remote_pb";
 import { RequestSchema } from "../../../src/ingest/gen/prometheus/io/prometheus/write/v2/types_pb";
-
-/** A float64 with the given bit pattern (how the sender's Go code would produce it). */
-export function float64FromBits(bits: bigint): number {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setBigUint64(0, bits);
-  return view.getFloat64(0);
-}
 
 export const STALE_NAN_BITS = 0x7ff0000000000002n;
 
