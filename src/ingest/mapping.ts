@@ -229,7 +229,11 @@ interface SampleParts {
 
 function sampleFields(chosen: DecodedSample, s: DecodedSeries, ctx: MappingContext, isCounter: boolean): { sample: SampleParts; deltaRate: SampleParts | null } | null {
   const expiresAt = chosen.timestampMs + ctx.ttlSeconds * 1000;
-  if (chosen.stale) return { sample: { value: "0", timestamp: chosen.timestampMs, windowSeconds: null, expiresAt, stale: true }, deltaRate: null };
+  if (chosen.stale) {
+    // The rate of a counter ends with it.
+    const counter = isCounter ? { points: [], rateMetric: rateMetricName(s.name), windowMs: ctx.config.rateWindowSeconds * 1000 } : undefined;
+    return { sample: { value: "0", timestamp: chosen.timestampMs, windowSeconds: null, expiresAt, stale: true, counter }, deltaRate: null };
+  }
   const value = quantityFromFloat(chosen.value);
   if (value === null) return null;
   const base = { value, timestamp: chosen.timestampMs, windowSeconds: null, expiresAt };

@@ -12,6 +12,10 @@
  *   follows the matching series, not the total stored. The selector is still applied in full afterwards.
  *   When the selector is just that requirement, the index decides it and object labels are not read at all.
  * - A `pods/*` answer crosses RPC as parallel arrays (ObjectMetricColumns), not one object per pod.
+ * - Several series of one metric on one object are answered as one value, their sum (domain/metric.ts); the
+ *   common case of one series per object costs no arithmetic.
+ * - A counter's points are kept (counter-history.ts) and its rate written as a series of its own in the same
+ *   transaction; a staleness marker deletes the series and its rate.
  *
  * Discovery without fan-out: after a write, the partition tells the catalog the latest expiry of each metric
  * it holds (CatalogReporter below), but only when that moves by more than a slack (10% of the TTL, at most
@@ -20,8 +24,12 @@
  * value expires, never after. Deletes and TTL reductions recompute the exact value.
  */
 import { newSelector, type LabelSelector, type Requirement } from "../apimachinery/labels";
-import { canonicalLabels, type ExternalMetricValue, type ExternalSample, type Labels, type ObjectSample } from "../domain/metric";
+import { addQuantities, formatQuantity, parseQuantity } from "../apimachinery/quantity";
+import { quantityFromFloat } from "../domain/float-value";
+import { canonicalLabels, type ExternalMetricValue, type ExternalSample, type Labels, type ObjectSample, type SampleCommon } from "../domain/metric";
+import { CatalogReporter, ExpiryNotes, identityKey } from "./catalog-reports";
 import type { CatalogUpdate, Identity, MetricKind } from "./catalog-tables";
+import { CounterHistory } from "./counter-history";
 import { LabelTextMemo, objectLabelText } from "./label-text";
 import { partitionForObject } from "./partition";
 
@@ -51,7 +59,6 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITH
 
 /** Bound parameters per statement are limited (100); larger `in` sets fall back to the scan. */
 const MAX_INDEXED_VALUES = 64;
-const MAX_REPORT_SLACK_MS = 30_000;
 
 /** Selectors cross RPC as their requirements (plain data); the partition rebuilds the matcher without parsing. */
 export type SelectorRequirements = readonly Requirement[] | null;
@@ -109,6 +116,51 @@ type SeriesRow = ObjectRow & { object_labels?: string | null };
 
 const SKIPPED = Symbol("skipped");
 
+interface WriteState {
+  readonly notes: ExpiryNotes;
+  earliestExpiry: number;
+  fresh: number;
+  written: number;
+  skipped: number;
+  readonly identities: Set<string>;
+  readonly labelsWritten: Map<string, string>;
+}
+
+/** The statements of one series table; key values follow the value columns, in primary-key order. */
+interface SeriesTable<S> {
+  readonly kind: MetricKind;
+  readonly update: string;
+  readonly insert: string;
+  readonly select: string;
+  readonly delete: string;
+  resource(s: S): string;
+  namespaced(s: S): boolean;
+}
+
+const OBJECT_TABLE: SeriesTable<ObjectSample> = {
+  kind: "custom",
+  update: "UPDATE series SET value = ?, timestamp = ?, window = ?, expires_at = ? WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
+  insert: "INSERT INTO series (value, timestamp, window, expires_at, resource, namespace, metric, name, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+  select: "SELECT timestamp, expires_at FROM series WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
+  delete: "DELETE FROM series WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
+  resource: (s) => s.target.resource.name,
+  namespaced: (s) => s.target.namespace !== "",
+};
+
+const EXTERNAL_TABLE: SeriesTable<ExternalSample> = {
+  kind: "external",
+  update: "UPDATE external_series SET value = ?, timestamp = ?, window = ?, expires_at = ? WHERE namespace = ? AND metric = ? AND labels = ?",
+  insert: "INSERT INTO external_series (value, timestamp, window, expires_at, namespace, metric, labels) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+  select: "SELECT timestamp, expires_at FROM external_series WHERE namespace = ? AND metric = ? AND labels = ?",
+  delete: "DELETE FROM external_series WHERE namespace = ? AND metric = ? AND labels = ?",
+  resource: () => "",
+  namespaced: () => true,
+};
+
+const objectKey = (s: ObjectSample, metric: string) =>
+  [s.target.resource.name, s.target.namespace, metric, s.target.name, canonicalLabels(s.labels)] as const;
+const externalKey = (s: ExternalSample, metric: string) => [s.namespace, metric, canonicalLabels(s.labels)] as const;
+
 export interface PartitionWriteResult {
   readonly written: number;
   /** Samples older than the stored value of their series. */
@@ -126,11 +178,13 @@ export class PartitionTables {
   /** Distinct metric identities stored here (identityKey), loaded lazily; null = reload. */
   #identities: Set<string> | null = null;
   readonly reporter = new CatalogReporter();
+  readonly #counters: CounterHistory;
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
     this.#sql = storage.sql;
     this.#sql.exec(SCHEMA);
+    this.#counters = new CounterHistory(this.#sql);
     this.#indexExistingObjectLabels();
   }
 
@@ -203,7 +257,8 @@ export class PartitionTables {
   /** Read-only: would these samples push the partition past `maxSeries`? */
   quotaRefusal(objects: readonly ObjectSample[], externals: readonly ExternalSample[], maxSeries: number): QuotaRefusal | null {
     // A write adds at most one series per sample, so the per-sample existence check is needed only near the quota.
-    if (this.#countSeries() + objects.length + externals.length <= maxSeries) return null;
+    const counters = objects.filter((s) => s.counter).length + externals.filter((s) => s.counter).length;
+    if (this.#countSeries() + objects.length + externals.length + counters <= maxSeries) return null;
     const fresh = this.#newSeries(objects, externals);
     const current = this.#countSeries();
     if (fresh === 0 || current + fresh <= maxSeries) return null;
@@ -232,13 +287,19 @@ export class PartitionTables {
   newIdentities(objects: readonly ObjectSample[], externals: readonly ExternalSample[]): Identity[] {
     const known = this.#identitySet();
     const found = new Map<string, Identity>();
+    const add = (kind: MetricKind, resource: string, metric: string) => {
+      const key = identityKey(kind, resource, metric);
+      if (!known.has(key)) found.set(key, { kind, resource, metric });
+    };
     for (const s of objects) {
-      const key = identityKey("custom", s.target.resource.name, s.metric);
-      if (!known.has(key)) found.set(key, { kind: "custom", resource: s.target.resource.name, metric: s.metric });
+      if (s.stale) continue;
+      add("custom", s.target.resource.name, s.metric);
+      if (s.counter) add("custom", s.target.resource.name, s.counter.rateMetric);
     }
     for (const s of externals) {
-      const key = identityKey("external", "", s.metric);
-      if (!known.has(key)) found.set(key, { kind: "external", resource: "", metric: s.metric });
+      if (s.stale) continue;
+      add("external", "", s.metric);
+      if (s.counter) add("external", "", s.counter.rateMetric);
     }
     return [...found.values()];
   }
@@ -275,53 +336,69 @@ export class PartitionTables {
    * alarm) and what the catalog needs to hear (report it, then call `reporter.reported`).
    */
   write(objects: readonly ObjectSample[], externals: readonly ExternalSample[], now: number): PartitionWriteResult {
-    const notes = new ExpiryNotes(this.reporter, now, (kind, resource, metric) => this.maxExpiry(kind, resource, metric));
-    let earliestExpiry = Infinity;
-    let fresh = 0;
-    let skipped = 0;
-    const identities = this.#identitySet();
-    const labelsWritten = new Map<string, string>();
+    const w: WriteState = {
+      notes: new ExpiryNotes(this.reporter, now, (kind, resource, metric) => this.maxExpiry(kind, resource, metric)),
+      earliestExpiry: Infinity,
+      fresh: 0,
+      written: 0,
+      skipped: 0,
+      identities: this.#identitySet(),
+      labelsWritten: new Map(),
+    };
     this.#storage.transactionSync(() => {
       for (const s of objects) {
-        const { namespace, name } = s.target;
-        const resource = s.target.resource.name;
-        const key = [resource, namespace, s.metric, name, canonicalLabels(s.labels)] as const;
-        const previous = this.#upsert(
-          "UPDATE series SET value = ?, timestamp = ?, window = ?, expires_at = ? WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
-          "INSERT INTO series (value, timestamp, window, expires_at, resource, namespace, metric, name, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-          "SELECT timestamp, expires_at FROM series WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
-          s, key,
-        );
-        if (previous === SKIPPED) {
-          skipped++;
-          continue;
-        }
-        if (s.objectLabels !== null) this.#setObjectLabels(resource, namespace, name, s.objectLabels, labelsWritten);
-        earliestExpiry = Math.min(earliestExpiry, s.expiresAt);
-        if (previous === undefined) fresh++;
-        identities.add(identityKey("custom", resource, s.metric));
-        notes.note("custom", resource, s.metric, namespace !== "", s.expiresAt, previous);
+        this.#writeOne(OBJECT_TABLE, s, w, (metric) => objectKey(s, metric));
+        if (s.objectLabels !== null && !s.stale) this.#setObjectLabels(s.target.resource.name, s.target.namespace, s.target.name, s.objectLabels, s.objectLabelsMode ?? "replace", w.labelsWritten);
       }
-      for (const s of externals) {
-        const key = [s.namespace, s.metric, canonicalLabels(s.labels)] as const;
-        const previous = this.#upsert(
-          "UPDATE external_series SET value = ?, timestamp = ?, window = ?, expires_at = ? WHERE namespace = ? AND metric = ? AND labels = ?",
-          "INSERT INTO external_series (value, timestamp, window, expires_at, namespace, metric, labels) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-          "SELECT timestamp, expires_at FROM external_series WHERE namespace = ? AND metric = ? AND labels = ?",
-          s, key,
-        );
-        if (previous === SKIPPED) {
-          skipped++;
-          continue;
-        }
-        earliestExpiry = Math.min(earliestExpiry, s.expiresAt);
-        if (previous === undefined) fresh++;
-        identities.add(identityKey("external", "", s.metric));
-        notes.note("external", "", s.metric, true, s.expiresAt, previous);
-      }
+      for (const s of externals) this.#writeOne(EXTERNAL_TABLE, s, w, (metric) => externalKey(s, metric));
     });
-    this.#seriesCount = this.#countSeries() + fresh;
-    return { written: objects.length + externals.length - skipped, skipped, earliestExpiry, updates: notes.updates() };
+    this.#seriesCount = this.#countSeries() + w.fresh;
+    return { written: w.written, skipped: w.skipped, earliestExpiry: w.earliestExpiry, updates: w.notes.updates() };
+  }
+
+  /** One sample into one table: a staleness marker deletes; a value upserts; a counter's points also yield its rate. */
+  #writeOne<S extends SampleCommon>(table: SeriesTable<S>, s: S, w: WriteState, key: (metric: string) => readonly [string, ...string[]]): void {
+    const resource = table.resource(s);
+    const namespaced = table.namespaced(s);
+    if (s.stale) {
+      for (const metric of s.counter ? [s.metric, s.counter.rateMetric] : [s.metric]) {
+        const k = key(metric);
+        const removed = this.#sql.exec(table.delete, ...k).rowsWritten;
+        this.#counters.drop(JSON.stringify([table.kind, ...k]));
+        if (removed > 0) {
+          w.fresh -= removed;
+          w.notes.exact(table.kind, resource, metric, namespaced);
+        }
+      }
+      w.written++;
+      return;
+    }
+    const stored = this.#put(table, s, key(s.metric), w);
+    if (stored === SKIPPED) {
+      w.skipped++;
+      return;
+    }
+    w.written++;
+    if (s.counter) {
+      const rate = this.#counters.record(JSON.stringify([table.kind, ...key(s.metric)]), s.counter.points, s.counter.windowMs);
+      const value = rate === null ? null : quantityFromFloat(rate.perSecond);
+      if (rate !== null && value !== null) {
+        const rateSample = { value, timestamp: s.timestamp, windowSeconds: Math.round(rate.spanMs / 1000), expiresAt: s.expiresAt };
+        this.#put(table, { ...s, ...rateSample, metric: s.counter.rateMetric }, key(s.counter.rateMetric), w);
+      }
+    }
+  }
+
+  /** Upserts one row and notes what the catalog must hear; SKIPPED when the stored value is newer. */
+  #put<S extends SampleCommon>(table: SeriesTable<S>, s: S, key: readonly string[], w: WriteState): number | undefined | typeof SKIPPED {
+    const previous = this.#upsert(table.update, table.insert, table.select, s, key);
+    if (previous === SKIPPED) return SKIPPED;
+    const resource = table.resource(s);
+    w.earliestExpiry = Math.min(w.earliestExpiry, s.expiresAt);
+    if (previous === undefined) w.fresh++;
+    w.identities.add(identityKey(table.kind, resource, s.metric));
+    w.notes.note(table.kind, resource, s.metric, table.namespaced(s), s.expiresAt, previous);
+    return previous;
   }
 
   /**
@@ -350,15 +427,20 @@ export class PartitionTables {
     }
   }
 
-  /** Stores an object's labels (and their index rows) unless they are already what is stored. */
-  #setObjectLabels(resource: string, namespace: string, name: string, labels: Labels, written: Map<string, string>): void {
-    const text = objectLabelText(labels);
+  /**
+   * Stores an object's labels (and their index rows) unless they are already what is stored: `replace` makes
+   * them exactly `incoming`, `merge` adds `incoming` to what is stored (incoming values win).
+   */
+  #setObjectLabels(resource: string, namespace: string, name: string, incoming: Labels, mode: "replace" | "merge", written: Map<string, string>): void {
     const key = `${resource}\u0000${namespace}\u0000${name}`;
-    if (written.get(key) === text) return;
-    written.set(key, text);
+    const incomingText = objectLabelText(incoming);
+    if (written.get(key) === `${mode}:${incomingText}`) return;
+    written.set(key, `${mode}:${incomingText}`);
     const old = this.#sql
       .exec<{ labels: string }>("SELECT labels FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name)
       .toArray()[0];
+    const labels = mode === "merge" && old ? mergedLabels(this.#labels.parse(old.labels), incoming) : incoming;
+    const text = labels === incoming ? incomingText : objectLabelText(labels);
     if (old?.labels === text) return;
     if (old) {
       for (const [k, v] of Object.entries(this.#labels.parse(old.labels))) {
@@ -392,7 +474,7 @@ export class PartitionTables {
         resource, namespace, metric, name, now,
       )
       .toArray();
-    return newestPerObject(rows, fromRequirements(metricSelector), this.#labels)[0] ?? null;
+    return combinePerObject(rows, fromRequirements(metricSelector), this.#labels)[0] ?? null;
   }
 
   listObjectColumns(query: PartitionObjectQuery, now: number): ObjectMetricColumns {
@@ -436,7 +518,7 @@ export class PartitionTables {
       });
     }
     const out: ObjectMetricColumns = { names: [], labels: [], values: [], timestamps: [], windows: [] };
-    for (const r of newestPerObject(matching, fromRequirements(query.metricSelector), this.#labels)) {
+    for (const r of combinePerObject(matching, fromRequirements(query.metricSelector), this.#labels)) {
       out.names.push(r.name);
       out.labels.push(r.labels);
       out.values.push(r.value);
@@ -524,6 +606,7 @@ export class PartitionTables {
       this.#sql.exec("DELETE FROM series WHERE expires_at <= ?", now);
       this.#dropOrphanObjects();
       this.#sql.exec("DELETE FROM external_series WHERE expires_at <= ?", now);
+      this.#counters.prune(now);
     });
     return this.#sql
       .exec<{ m: number | null }>("SELECT MIN(m) AS m FROM (SELECT MIN(expires_at) AS m FROM series UNION ALL SELECT MIN(expires_at) FROM external_series)")
@@ -532,79 +615,44 @@ export class PartitionTables {
 }
 
 /**
- * What this partition last told the catalog, per metric identity, so a steady writer reports only when an
- * expiry moves by more than the slack. Lost when the object is evicted, which only makes it report again.
+ * One value per object: the series of the metric that match the metric selector, summed (Quantity.Add, exact)
+ * when there are several, with the newest timestamp and the widest window among them. The HPA keys Pods
+ * metrics by describedObject.name and requires exactly one item for Object metrics. `rows` must be grouped by
+ * name (the SQL orders by name); the item carries the labels of its first series.
  */
-export class CatalogReporter {
-  readonly #reported = new Map<string, number>();
-
-  last(key: string): number | undefined {
-    return this.#reported.get(key);
-  }
-
-  /** Call once the catalog has acknowledged `updates`. */
-  reported(updates: readonly CatalogUpdate[]): void {
-    for (const u of updates) {
-      const key = identityKey(u.kind, u.resource, u.metric);
-      if (u.expiresAt === null) this.#reported.delete(key);
-      else this.#reported.set(key, u.mode === "set" ? u.expiresAt : Math.max(u.expiresAt, this.#reported.get(key) ?? 0));
-    }
-  }
-}
-
-const identityKey = (kind: MetricKind, resource: string, metric: string) => `${kind}\u0000${resource}\u0000${metric}`;
-
-/** Collects, during one write, the catalog updates that write makes necessary. */
-class ExpiryNotes {
-  readonly #updates = new Map<string, CatalogUpdate>();
-  constructor(
-    private readonly reporter: CatalogReporter,
-    private readonly now: number,
-    private readonly exactMaxExpiry: (kind: MetricKind, resource: string, metric: string) => number | null,
-  ) {}
-
-  /** A write that shortens a series' expiry may lower the identity's maximum, so that case is recomputed exactly. */
-  note(kind: MetricKind, resource: string, metric: string, namespaced: boolean, expiresAt: number, previousExpiresAt: number | undefined): void {
-    const key = identityKey(kind, resource, metric);
-    if (previousExpiresAt !== undefined && expiresAt < previousExpiresAt) {
-      this.#updates.set(key, { kind, resource, metric, namespaced, expiresAt: this.exactMaxExpiry(kind, resource, metric), mode: "set" });
-      return;
-    }
-    const pending = this.#updates.get(key);
-    if (pending) {
-      if (pending.mode === "extend" && pending.expiresAt !== null && expiresAt > pending.expiresAt) this.#updates.set(key, { ...pending, expiresAt });
-      return;
-    }
-    const reported = this.reporter.last(key);
-    const slack = Math.min(MAX_REPORT_SLACK_MS, Math.max(0, expiresAt - this.now) / 10);
-    if (reported === undefined || expiresAt > reported + slack) {
-      this.#updates.set(key, { kind, resource, metric, namespaced, expiresAt, mode: "extend" });
-    }
-  }
-
-  updates(): CatalogUpdate[] {
-    return [...this.#updates.values()];
-  }
-}
-
-/**
- * Keeps, per object, the most recently produced series that matches the metric selector, so an object is
- * reported at most once (the HPA keys Pods metrics by describedObject.name and requires exactly one item
- * for Object metrics). Ties go to the smallest canonical label set, for a stable answer.
- * `rows` must be grouped by name (the SQL orders by name).
- */
-function newestPerObject<R extends ObjectRow>(rows: readonly R[], selector: LabelSelector | null, labels: LabelTextMemo): R[] {
-  const out: R[] = [];
+function combinePerObject<R extends ObjectRow>(rows: readonly R[], selector: LabelSelector | null, labels: LabelTextMemo): ObjectRow[] {
+  const out: ObjectRow[] = [];
+  let group: R[] = [];
+  const flush = () => {
+    if (group.length === 1) out.push(group[0]!);
+    else if (group.length > 1) out.push(sumRows(group));
+    group = [];
+  };
   for (const row of rows) {
     if (selector && !selector.matches(labels.parse(row.labels))) continue;
-    const last = out[out.length - 1];
-    if (last && last.name === row.name) {
-      if (row.timestamp > last.timestamp || (row.timestamp === last.timestamp && row.labels < last.labels)) out[out.length - 1] = row;
-    } else {
-      out.push(row);
-    }
+    if (group.length > 0 && group[0]!.name !== row.name) flush();
+    group.push(row);
   }
+  flush();
   return out;
+}
+
+function sumRows(rows: readonly ObjectRow[]): ObjectRow {
+  const sorted = [...rows].sort((a, b) => (a.labels < b.labels ? -1 : a.labels > b.labels ? 1 : 0));
+  let total = parseQuantity(sorted[0]!.value);
+  let timestamp = sorted[0]!.timestamp;
+  let window = sorted[0]!.window;
+  for (const r of sorted.slice(1)) {
+    total = addQuantities(total, parseQuantity(r.value));
+    timestamp = Math.max(timestamp, r.timestamp);
+    if (r.window !== null) window = Math.max(window ?? 0, r.window);
+  }
+  return { name: sorted[0]!.name, labels: sorted[0]!.labels, value: formatQuantity(total), timestamp, window };
+}
+
+function mergedLabels(stored: Labels, incoming: Labels): Labels {
+  for (const [k, v] of Object.entries(incoming)) if (stored[k] !== v) return { ...stored, ...incoming };
+  return stored;
 }
 
 /**

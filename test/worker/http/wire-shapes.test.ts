@@ -138,13 +138,16 @@ describe("Pods metrics: wildcard reads with labelSelector over objectLabels", ()
     expect(await names("app%21%3Dweb")).toStrictEqual(["batch-1"]);
   });
 
-  it("an object with several metric-label series is reported once: the most recent matching series", async () => {
+  it("an object with several metric-label series is reported once: their sum (prometheus-adapter's sum by object), timestamp of the newest", async () => {
     const c = client();
+    const t0 = c.clock.now();
     await c.post("/write-metrics/namespaces/multi/pods/p1/rps?labels=verb=GET", "5");
     c.clock.advance(2000);
-    await c.post("/write-metrics/namespaces/multi/pods/p1/rps?labels=verb=POST", "7");
+    await c.post("/write-metrics/namespaces/multi/pods/p1/rps?labels=verb=POST", '"7500m"');
     const all = await c.json(c.get(`${CM2}/namespaces/multi/pods/*/rps`));
-    expect(all.body.items.map((i: any) => i.value)).toStrictEqual(["7"]);
+    expect(all.body.items.map((i: any) => [i.value, i.timestamp])).toStrictEqual([["12500m", kubeTime(t0 + 2000)]]);
+    const one = await c.json(c.get(`${CM2}/namespaces/multi/pods/p1/rps`));
+    expect(one.body.items.map((i: any) => i.value)).toStrictEqual(["12500m"]);
     const get = await c.json(c.get(`${CM2}/namespaces/multi/pods/*/rps?metricLabelSelector=verb%3DGET`));
     expect(get.body.items.map((i: any) => [i.value, i.metric.selector])).toStrictEqual([["5", { matchLabels: { verb: "GET" } }]]);
   });
