@@ -8,6 +8,15 @@ import type { Env } from "./env";
 import { DEFAULT_FRESHNESS, type FreshnessOptions } from "./domain/freshness";
 import { parseTokenSpecs, type TokenSpec } from "./auth/tokens";
 import { parseRateLimit, type RateLimitSpec } from "./auth/rate-limit";
+import { parseGroupResource } from "./domain/group-resource";
+import {
+  DEFAULT_NAMESPACE_LABELS,
+  DEFAULT_OBJECT_LABELS,
+  DEFAULT_RATE_WINDOW_SECONDS,
+  DEFAULT_SCRAPE_LABELS,
+  type MappingConfig,
+} from "./ingest/mapping";
+import { MAX_RATE_WINDOW_MS } from "./store/counter-history";
 
 export type Deployment = "dev" | "cloudflare" | "edge" | "bridge";
 const DEPLOYMENTS: readonly Deployment[] = ["dev", "cloudflare", "edge", "bridge"];
@@ -51,6 +60,8 @@ export interface Config {
   readonly readMtlsIssuerSki: string | null;
   readonly limits: Limits;
   readonly bridge: BridgeConfig;
+  /** How the ingestion protocols map labelled series to objects (ingest/mapping.ts). */
+  readonly mapping: MappingConfig;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -101,11 +112,38 @@ function upstreamUrl(raw: string | undefined): string {
   return raw.replace(/\/+$/, "");
 }
 
+/**
+ * OBJECT_LABELS: a JSON array of `[label, resource]` pairs, in priority order, replacing the default list
+ * (ingest/mapping.ts DEFAULT_OBJECT_LABELS); e.g. `[["pod","pods"],["rollout","rollouts.argoproj.io"]]`.
+ */
+function objectLabelRules(raw: string | undefined): MappingConfig["objectLabels"] {
+  let pairs: readonly (readonly [string, string])[] = DEFAULT_OBJECT_LABELS;
+  if (raw !== undefined && raw.trim() !== "") {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (e) {
+      throw new ConfigError("OBJECT_LABELS", `OBJECT_LABELS is not valid JSON: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(parsed) || parsed.some((p) => !Array.isArray(p) || p.length !== 2 || typeof p[0] !== "string" || typeof p[1] !== "string" || p[0] === "")) {
+      throw new ConfigError("OBJECT_LABELS", `OBJECT_LABELS must be a JSON array of ["label", "resource"] pairs, e.g. [["pod","pods"],["deployment","deployments.apps"]]`);
+    }
+    pairs = parsed as [string, string][];
+  }
+  return pairs.map(([label, resource]) => {
+    try {
+      return { label, resource: parseGroupResource(resource) };
+    } catch (e) {
+      throw new ConfigError("OBJECT_LABELS", `OBJECT_LABELS: label "${label}": ${(e as Error).message}`);
+    }
+  });
+}
+
 export function readConfig(env: Partial<Env>): Config {
   const key = JSON.stringify([
     env.DEPLOYMENT, env.DEFAULT_TTL_SECONDS, env.READ_TOKEN, env.WRITE_TOKENS, env.WRITE_RATE_LIMIT, env.MAX_SERIES_PER_NAMESPACE,
     env.READ_MTLS_ISSUER_SKI, env.UPSTREAM_URL, env.UPSTREAM_TIMEOUT_MS, env.MAX_METRICS_PER_NAMESPACE, env.MAX_METRICS, env.MAX_NAMESPACES,
-    env.READ_RATE_LIMIT,
+    env.READ_RATE_LIMIT, env.OBJECT_LABELS, env.RATE_WINDOW_SECONDS,
   ]);
   const cached = memo.get(key);
   if (cached) return cached;
@@ -130,6 +168,12 @@ export function readConfig(env: Partial<Env>): Config {
       maxMetricsPerNamespace: positiveInteger("MAX_METRICS_PER_NAMESPACE", env.MAX_METRICS_PER_NAMESPACE, DEFAULT_LIMITS.maxMetricsPerNamespace, 100_000),
       maxMetrics: positiveInteger("MAX_METRICS", env.MAX_METRICS, DEFAULT_LIMITS.maxMetrics, 100_000),
       maxNamespaces: positiveInteger("MAX_NAMESPACES", env.MAX_NAMESPACES, DEFAULT_LIMITS.maxNamespaces, 100_000),
+    },
+    mapping: {
+      objectLabels: objectLabelRules(env.OBJECT_LABELS),
+      namespaceLabels: DEFAULT_NAMESPACE_LABELS,
+      scrapeLabels: DEFAULT_SCRAPE_LABELS,
+      rateWindowSeconds: positiveInteger("RATE_WINDOW_SECONDS", env.RATE_WINDOW_SECONDS, DEFAULT_RATE_WINDOW_SECONDS, MAX_RATE_WINDOW_MS / 1000),
     },
     bridge: {
       upstreamUrl: upstreamUrl(env.UPSTREAM_URL),

@@ -33,6 +33,10 @@ export interface Env {
   MAX_NAMESPACES?: string;
   /** Per-credential read rate, "requests/seconds". Default "6000/60". */
   READ_RATE_LIMIT?: string;
+  /** Ingestion: JSON `[label, resource]` pairs naming the described object (ingest/mapping.ts has the default). */
+  OBJECT_LABELS?: string;
+  /** Ingestion: the rate() window counters are served over, in seconds. Default 60. */
+  RATE_WINDOW_SECONDS?: string;
   /** Cloudflare mTLS for reads: the issuer SKI (hex) a client certificate must chain to. */
   READ_MTLS_ISSUER_SKI?: string;
   /** Cloudflare rate-limiting binding; absent on workerd, where an in-isolate token bucket does the job. */

@@ -48,6 +48,27 @@ function mtlsReader(c: Context<AppEnv>, config: Config): boolean {
   );
 }
 
+/**
+ * The token in an Authorization header: `Bearer <token>`, or HTTP Basic with the token as the password (the
+ * user name is ignored) for senders that only do Basic — Prometheus' `basic_auth`, the Python client's
+ * `basic_auth_handler`, the Pushgateway clients.
+ */
+export function presentedToken(header: string): string | undefined {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  if (bearer !== undefined) return bearer;
+  const basic = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header)?.[1];
+  if (basic === undefined) return undefined;
+  let decoded: string;
+  try {
+    decoded = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(atob(basic.replace(/-/g, "+").replace(/_/g, "/")), (ch) => ch.charCodeAt(0)));
+  } catch {
+    return undefined;
+  }
+  const colon = decoded.indexOf(":");
+  const password = colon < 0 ? "" : decoded.slice(colon + 1);
+  return password === "" ? undefined : password;
+}
+
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const config = c.get("config");
@@ -67,8 +88,8 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     }
     const header = c.req.header("authorization");
     if (header !== undefined) {
-      const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-      if (token === undefined) throw unauthorized("the Authorization header must be `Bearer <token>`");
+      const token = presentedToken(header);
+      if (token === undefined) throw unauthorized("the Authorization header must be `Bearer <token>`, or `Basic` with the token as the password");
       if (config.readToken !== null && timingSafeEqual(token, config.readToken)) {
         c.set("principal", { kind: "reader", via: "read-token" });
         return next();

@@ -12,7 +12,8 @@ import { ConfigError } from "../config";
 import { MetricsError, type MetricsErrorReason } from "../domain/errors";
 import { failureStatus, reasonForCode } from "../k8s/status";
 
-const CHALLENGE = `Bearer realm="edge-metrics-adapter"`;
+/** Both schemes a sender may use (RFC 9110 §11.6.1: one challenge per scheme). */
+const CHALLENGE = `Bearer realm="edge-metrics-adapter", Basic realm="edge-metrics-adapter"`;
 
 export function statusResponse(reason: MetricsErrorReason, message: string, options: { retryAfterSeconds?: number } = {}): Response {
   const body = failureStatus(reason, message);

@@ -30,6 +30,14 @@ export function countSamples(kind: "object" | "external", n: number): void {
   bump(samples, kind, n);
 }
 
+export type IngestProtocol = "remote-write" | "pushgateway" | "otlp";
+const ingested = new Map<string, number>();
+
+/** Samples an ingestion protocol received, by what became of them. */
+export function countIngest(protocol: IngestProtocol, outcome: string, n: number): void {
+  if (n > 0) bump(ingested, `${protocol}\u0000${outcome}`, n);
+}
+
 export function requestCounter(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
@@ -51,6 +59,12 @@ export function selfMetricsApp() {
       "# HELP edge_metrics_samples_written_total Samples acknowledged as durable, by kind.",
       "# TYPE edge_metrics_samples_written_total counter",
       ...[...samples].sort().map(([kind, n]) => `edge_metrics_samples_written_total{kind="${kind}"} ${n}`),
+      "# HELP edge_metrics_ingested_samples_total Samples received by the ingestion protocols, by protocol and outcome (written, or why skipped).",
+      "# TYPE edge_metrics_ingested_samples_total counter",
+      ...[...ingested].sort().map(([key, n]) => {
+        const [protocol, outcome] = key.split("\u0000");
+        return `edge_metrics_ingested_samples_total{protocol="${protocol}",outcome="${outcome}"} ${n}`;
+      }),
       "# HELP edge_metrics_process_start_time_seconds When this isolate started serving.",
       "# TYPE edge_metrics_process_start_time_seconds gauge",
       `edge_metrics_process_start_time_seconds ${Math.floor(started / 1000)}`,

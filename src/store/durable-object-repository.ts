@@ -117,7 +117,8 @@ export class DurableObjectRepository implements MetricRepository {
     });
     const refusal = results.find((r) => r.refusal !== null)?.refusal;
     if (refusal) throw new MetricsError(refusal.reason, refusal.message, { retryAfterSeconds: refusal.retryAfterSeconds });
-    return { written: results.reduce((n, r) => n + r.written, 0), skipped: results.reduce((n, r) => n + r.skipped, 0) };
+    const sum = (f: (r: (typeof results)[number]) => number) => results.reduce((n, r) => n + f(r), 0);
+    return { written: sum((r) => r.written), skipped: sum((r) => r.skipped), skippedExternal: sum((r) => r.skippedExternal) };
   }
 
   /** Scope claims of resources known only by name, for the whole batch, before anything is written. */

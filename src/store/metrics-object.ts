@@ -65,6 +65,7 @@ export interface WriteOutcome {
   readonly catalogChanged: boolean;
   readonly written: number;
   readonly skipped: number;
+  readonly skippedExternal: number;
 }
 
 export class MetricsStore extends DurableObject<StoreBindings> {
@@ -126,7 +127,7 @@ export class MetricsStore extends DurableObject<StoreBindings> {
    */
   async write(partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[], limits: PartitionLimits, now: number): Promise<WriteOutcome> {
     const tables = this.#tables;
-    const refused = (refusal: PartitionRefusal): WriteOutcome => ({ refusal, catalogChanged: false, written: 0, skipped: 0 });
+    const refused = (refusal: PartitionRefusal): WriteOutcome => ({ refusal, catalogChanged: false, written: 0, skipped: 0, skippedExternal: 0 });
     const local = this.checkWrite(objects, externals, limits);
     if (local) return refused(local);
     try {
@@ -150,7 +151,7 @@ export class MetricsStore extends DurableObject<StoreBindings> {
     const result = tables.write(objects, externals, now);
     await this.#scheduleAlarm(Math.min(result.earliestExpiry, now + HEARTBEAT_MS));
     const reported = await this.#reportQuietly(partition, result.updates, now);
-    return { refusal: null, catalogChanged: reported && result.updates.length > 0, written: result.written, skipped: result.skipped };
+    return { refusal: null, catalogChanged: reported && result.updates.length > 0, written: result.written, skipped: result.skipped, skippedExternal: result.skippedExternal };
   }
 
   /** Registers under a new generation; returns the catalog's refusal, if any. */

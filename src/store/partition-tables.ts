@@ -122,6 +122,7 @@ interface WriteState {
   fresh: number;
   written: number;
   skipped: number;
+  skippedExternal: number;
   readonly identities: Set<string>;
   readonly labelsWritten: Map<string, string>;
 }
@@ -165,6 +166,7 @@ export interface PartitionWriteResult {
   readonly written: number;
   /** Samples older than the stored value of their series. */
   readonly skipped: number;
+  readonly skippedExternal: number;
   readonly earliestExpiry: number;
   readonly updates: CatalogUpdate[];
 }
@@ -342,6 +344,7 @@ export class PartitionTables {
       fresh: 0,
       written: 0,
       skipped: 0,
+      skippedExternal: 0,
       identities: this.#identitySet(),
       labelsWritten: new Map(),
     };
@@ -353,7 +356,7 @@ export class PartitionTables {
       for (const s of externals) this.#writeOne(EXTERNAL_TABLE, s, w, (metric) => externalKey(s, metric));
     });
     this.#seriesCount = this.#countSeries() + w.fresh;
-    return { written: w.written, skipped: w.skipped, earliestExpiry: w.earliestExpiry, updates: w.notes.updates() };
+    return { written: w.written, skipped: w.skipped, skippedExternal: w.skippedExternal, earliestExpiry: w.earliestExpiry, updates: w.notes.updates() };
   }
 
   /** One sample into one table: a staleness marker deletes; a value upserts; a counter's points also yield its rate. */
@@ -376,6 +379,7 @@ export class PartitionTables {
     const stored = this.#put(table, s, key(s.metric), w);
     if (stored === SKIPPED) {
       w.skipped++;
+      if (table.kind === "external") w.skippedExternal++;
       return;
     }
     w.written++;

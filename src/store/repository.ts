@@ -43,6 +43,8 @@ export interface WriteReceipt {
   readonly written: number;
   /** Samples older than the value already stored for their series, so not stored (a late retry, a replay). */
   readonly skipped: number;
+  /** Of those, external samples (the ingestion protocols write exactly one per series, so this counts series). */
+  readonly skippedExternal: number;
 }
 
 export interface MetricRepository {

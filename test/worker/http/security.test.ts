@@ -30,7 +30,7 @@ describe("write tokens (WRITE_TOKENS, stored as SHA-256 hashes)", async () => {
   it("no token → 401 with WWW-Authenticate; an unknown token → 401; nothing stored", async () => {
     const a = await c.post("/write-metrics/namespaces/team-a/pods/p/http_rps", "1");
     expect(a.status).toBe(401);
-    expect(a.headers.get("www-authenticate")).toBe(`Bearer realm="edge-metrics-adapter"`);
+    expect(a.headers.get("www-authenticate")).toBe(`Bearer realm="edge-metrics-adapter", Basic realm="edge-metrics-adapter"`);
     expect(((await a.json()) as any).reason).toBe("Unauthorized");
     const b = await c.json(c.post("/write-metrics/namespaces/team-a/pods/p/http_rps", "1", bearer("ema_nope")));
     expect(b.status).toBe(401);
