@@ -12,6 +12,7 @@ import { admission, authenticate } from "./http/auth";
 import type { AppEnv } from "./http/app-env";
 import { onError, onNotFound, statusResponse } from "./http/errors";
 import { customMetricsApp, externalMetricsApp } from "./http/read";
+import { otlpApp } from "./http/otlp";
 import { remoteWriteApp } from "./http/remote-write";
 import { requestCounter, selfMetricsApp } from "./http/self-metrics";
 import { externalWriteApp, objectWriteApp } from "./http/write";
@@ -58,5 +59,6 @@ export function createApp(deps: AppDeps = {}) {
   app.route("/write-metrics", objectWriteApp());
   app.route("/write-external-metrics", externalWriteApp());
   app.route("/", remoteWriteApp());
+  app.route("/", otlpApp());
   return app;
 }

@@ -1,39 +1,67 @@
 /**
- * The one error handler. A MetricsError becomes its metav1.Status; a ConfigError (a deployment mistake) is a
- * 500 that names the variable to fix; Hono's own HTTPExceptions keep their code; anything else is a 500 that
- * says nothing about internals (and is logged). Every body is JSON with `Content-Type: application/json`,
- * whatever the request's Accept asked for: the HPA asks for protobuf first and must still get a Status it
- * can decode. Headers that belong to a reason are added here, nowhere else: `WWW-Authenticate` on 401,
- * `Retry-After` when the failure says when a retry can succeed.
+ * The one error handler. A MetricsError becomes a failure (reason, message, when to retry); a ConfigError
+ * (a deployment mistake) is a 500 that names the variable to fix; Hono's own HTTPExceptions keep their code;
+ * anything else is a 500 that says nothing about internals (and is logged).
+ *
+ * A failure is rendered in the shape its endpoint's protocol defines: a metav1.Status everywhere Kubernetes or
+ * our own API is spoken — always JSON with `Content-Type: application/json`, whatever the request's Accept asked
+ * for (the HPA asks for protobuf first and must still get a Status it can decode); a google.rpc.Status on the
+ * OTLP endpoints (http/otlp.ts); plain text on the Pushgateway API, as the Pushgateway answers. Headers that
+ * belong to a reason are added here, nowhere else: `WWW-Authenticate` on 401, `Retry-After` when the failure
+ * says when a retry can succeed.
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ConfigError } from "../config";
 import { MetricsError, type MetricsErrorReason } from "../domain/errors";
-import { failureStatus, reasonForCode } from "../k8s/status";
+import { failureStatus, reasonForCode, STATUS_CODES } from "../k8s/status";
+import { isOtlpPath, otlpErrorResponse } from "./otlp";
 
 /** Both schemes a sender may use (RFC 9110 §11.6.1: one challenge per scheme). */
 const CHALLENGE = `Bearer realm="edge-metrics-adapter", Basic realm="edge-metrics-adapter"`;
 
+interface Failure {
+  readonly reason: MetricsErrorReason;
+  readonly message: string;
+  readonly retryAfterSeconds?: number;
+}
+
+function failureHeaders(f: Failure): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (f.reason === "Unauthorized") headers["www-authenticate"] = CHALLENGE;
+  if (f.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.max(1, Math.ceil(f.retryAfterSeconds)));
+  return headers;
+}
+
 export function statusResponse(reason: MetricsErrorReason, message: string, options: { retryAfterSeconds?: number } = {}): Response {
   const body = failureStatus(reason, message);
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (reason === "Unauthorized") headers["www-authenticate"] = CHALLENGE;
-  if (options.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.max(1, Math.ceil(options.retryAfterSeconds)));
+  const headers = { "content-type": "application/json", ...failureHeaders({ reason, message, ...options }) };
   return new Response(JSON.stringify(body), { status: body.code, headers });
 }
 
+/** Pushgateway's handlers answer errors with http.Error: the message as plain text. */
+const isPushgatewayPath = (pathname: string) => /^(?:\/namespaces\/[^/]+)?\/metrics\/job(?:@base64)?\//.test(pathname);
+
+function render(c: Context, f: Failure): Response {
+  const pathname = new URL(c.req.url).pathname;
+  if (isOtlpPath(pathname)) return otlpErrorResponse(c.req.raw, f.reason, f.message, failureHeaders(f));
+  if (isPushgatewayPath(pathname)) {
+    return new Response(`${f.message}\n`, { status: STATUS_CODES[f.reason], headers: { ...failureHeaders(f), "content-type": "text/plain; charset=utf-8" } });
+  }
+  return statusResponse(f.reason, f.message, f);
+}
+
 export function onError(err: Error, c: Context): Response {
-  if (err instanceof MetricsError) return statusResponse(err.reason, err.message, { retryAfterSeconds: err.retryAfterSeconds });
+  if (err instanceof MetricsError) return render(c, { reason: err.reason, message: err.message, retryAfterSeconds: err.retryAfterSeconds });
   if (err instanceof ConfigError) {
     console.error(`configuration error: ${err.message}`);
-    return statusResponse("InternalError", `the server is misconfigured: ${err.message}`);
+    return render(c, { reason: "InternalError", message: `the server is misconfigured: ${err.message}` });
   }
   if (err instanceof HTTPException) {
-    return statusResponse(reasonForCode(err.status), err.message || `request failed with status ${err.status}`);
+    return render(c, { reason: reasonForCode(err.status), message: err.message || `request failed with status ${err.status}` });
   }
   console.error(`${c.req.method} ${new URL(c.req.url).pathname} failed:`, err);
-  return statusResponse("InternalError", "an internal error occurred; the request was not completed");
+  return render(c, { reason: "InternalError", message: "an internal error occurred; the request was not completed" });
 }
 
 export function onNotFound(c: Context): Response {
