@@ -298,7 +298,7 @@ start() {
 # ---------------------------------------------------------------- main
 cmd="${1:-}"; [ $# -gt 0 ] && shift
 case "$RUN" in
-  ""|/|"$HOME"|"$here"|/work|/tmp) log "refusing K8S_RUN_DIR=$RUN (it is wiped on start)"; exit 2 ;;
+  ""|/|"$HOME"|"$here"|/tmp) log "refusing K8S_RUN_DIR=$RUN (it is wiped on start)"; exit 2 ;;
 esac
 case "$cmd" in
   start)
