@@ -17,7 +17,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { canonicalizeQuantity, compareQuantities, parseQuantity } from "../src/apimachinery/quantity";
-import { cleanup, keepTempDir, sleep, WorkerdNode } from "../test/harness";
+import { runMain, sleep, WorkerdNode } from "../test/harness";
 import { seededRandom } from "./lib/random";
 
 const SECONDS = Number(process.env.DUR_SECONDS ?? 75);
@@ -227,19 +227,8 @@ async function main(): Promise<number> {
     ok = failures.length === 0;
     return ok ? 0 : 1;
   } finally {
-    if (node.running) await node.stop();
-    if (!ok || process.env.DUR_KEEP) {
-      keepTempDir(node.dir);
-      log(`state kept in ${node.dir}`);
-    }
-    await cleanup();
+    await node.dispose(!ok || !!process.env.DUR_KEEP, log);
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e);
-    process.exit(2);
-  },
-);
+runMain(main);

@@ -18,7 +18,7 @@
  * (900), FUZZ_PROBE_REQUESTS (2000), FUZZ_KEEP (keep the state dir), EDGE_METRICS_BUNDLE (skip the build).
  */
 import { randomBytes } from "node:crypto";
-import { cleanup, clientTls, keepTempDir, WorkerdNode } from "../../test/harness";
+import { clientTls, runMain, WorkerdNode } from "../../test/harness";
 import { generate } from "./generators";
 import type { Ctx } from "./inputs";
 import { runLoad } from "./load";
@@ -167,19 +167,8 @@ async function main(): Promise<number> {
     console.log(failures.length ? `\nFAIL\n  ${failures.join("\n  ")}` : "\nPASS");
     return failures.length ? 1 : 0;
   } finally {
-    if (node.running) await node.stop();
-    if (failures.length > 0 || process.env.FUZZ_KEEP) {
-      keepTempDir(node.dir);
-      log(`state kept in ${node.dir}`);
-    }
-    await cleanup();
+    await node.dispose(failures.length > 0 || !!process.env.FUZZ_KEEP, log);
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e);
-    process.exit(2);
-  },
-);
+runMain(main);

@@ -8,7 +8,7 @@ export { bundle } from "./bundle";
 export { cli } from "./cli";
 export { kubeconfig, kubectl, kubectlBin, type KubectlOptions, type Run } from "./kubectl";
 export { clientTls, SERVICE, SERVICE_NAMESPACE, SVC_NAME, testPki, type TestPki, type TestPkiWithClient } from "./pki";
-export { bin, cleanup, keepTempDir, Proc, ROOT, startProcess, tempDir, type StartOptions } from "./process";
+export { bin, cleanup, keepTempDir, Proc, ROOT, runMain, startProcess, tempDir, type StartOptions } from "./process";
 export { tlsRequest, type TlsRequest, type TlsResult } from "./tls-client";
 export { makeTokens, type TokenDef, type Tokens } from "./tokens";
 export { sleep, waitFor, waitPorts, type WaitOptions } from "./wait";

@@ -183,6 +183,21 @@ export async function cleanup(): Promise<void> {
   tempDirs.clear();
 }
 
+/** Runs a script's main: its exit code, or 2 after printing an exception; cleans up processes and temp dirs first. */
+export function runMain(main: () => Promise<number>): void {
+  main().then(
+    async (code) => {
+      await cleanup();
+      process.exit(code);
+    },
+    async (e) => {
+      console.error(e);
+      await cleanup();
+      process.exit(2);
+    },
+  );
+}
+
 let handlersInstalled = false;
 function installExitHandlers(): void {
   if (handlersInstalled) return;

@@ -17,7 +17,7 @@ import { freePort } from "../../cli/lib/net";
 import { defaultWorkerdOptions, writeWorkerdDir } from "../../cli/lib/workerd";
 import { bundle as defaultBundle } from "./bundle";
 import { testPki, type TestPki } from "./pki";
-import { bin, startProcess, tempDir, type Proc, type StartOptions } from "./process";
+import { bin, keepTempDir, startProcess, tempDir, type Proc, type StartOptions } from "./process";
 import { makeTokens, type TokenDef } from "./tokens";
 import { waitFor, waitPorts } from "./wait";
 
@@ -162,5 +162,13 @@ export class WorkerdNode {
 
   output(): string {
     return this.proc?.output() ?? "";
+  }
+
+  /** Stops workerd; with `keep`, its directory (config, state) outlives the run's cleanup. */
+  async dispose(keep: boolean, log: (line: string) => void = console.error): Promise<void> {
+    if (this.running) await this.stop();
+    if (!keep) return;
+    keepTempDir(this.dir);
+    log(`state kept in ${this.dir}`);
   }
 }

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   APISERVICES, apiServiceAvailable, apply, cluster, createNamespace, deleteNamespace, deployment, expectApiResourcesClean,
   expectReplicasHeld, freePort, hpa, hpaStatus, kubectl, kubectlRun, postWrite, renderedManifests, servingPki, sleep,
-  startBridge, startWrangler, stopAll, Timings, waitApiServicesAvailable, waitFor, waitReplicas, writeToken,
+  finish, startBridge, startWrangler, Timings, waitApiServicesAvailable, waitFor, waitReplicas, writeToken,
   type Cluster, type Proc, type ServingPki, type Wrangler,
 } from "./lib";
 
@@ -58,11 +58,7 @@ beforeAll(async () => {
   t.mark("bridgeStart");
 }, 300_000);
 
-afterAll(async () => {
-  await kubectlRun(c, ["delete", "apiservice", ...APISERVICES, "--ignore-not-found"]);
-  await stopAll();
-  t.save(c, "bridge");
-});
+afterAll(() => finish(c, t, "bridge"));
 
 describe(`bridge → wrangler dev on a real control plane (${c.version})`, () => {
   it("deploy/ re-rendered for the bridge's port: every APIService becomes Available", async () => {

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   APISERVICES, apply, cluster, createNamespace, delta, deleteNamespace, deployment, expectApiResourcesClean, expectReplicasHeld,
-  hpa, hpaStatus, kubectl, kubectlRun, markRunning, renderedManifests, servingPki, sleep, startEdgeNode, stopAll, Timings,
+  hpa, hpaStatus, kubectl, kubectlRun, markRunning, renderedManifests, servingPki, sleep, finish, startEdgeNode, Timings,
   waitApiServicesAvailable, waitFor, waitPods, waitReplicas, type Cluster, type EdgeNode, type ServingPki,
 } from "./lib";
 
@@ -40,12 +40,7 @@ beforeAll(async () => {
   t.mark("edgeNodeStart");
 }, 300_000);
 
-afterAll(async () => {
-  // Leave the cluster as the bridge scenarios expect it: no APIServices pointing at a dead edge node.
-  await kubectlRun(c, ["delete", "apiservice", ...APISERVICES, "--ignore-not-found"]);
-  await stopAll();
-  t.save(c, "edge");
-});
+afterAll(() => finish(c, t, "edge"));
 
 describe(`edge node on a real control plane (${c.version})`, () => {
   it("registers deploy/ rendered by our CLI and every APIService becomes Available", async () => {

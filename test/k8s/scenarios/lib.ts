@@ -50,8 +50,15 @@ const supervised = (c: Cluster, name: string) => ({
   lifetimeSeconds: Number(process.env.K8S_MAX_LIFETIME ?? 1800),
 });
 
-/** Stops everything the scenarios started. */
-export const stopAll = cleanup;
+/**
+ * afterAll of a scenario file: unregisters our APIServices (the next file expects none pointing at a process that
+ * is gone), stops everything this file started and writes its timeline.
+ */
+export async function finish(c: Cluster, t: Timings, file: string): Promise<void> {
+  await kubectlRun(c, ["delete", "apiservice", ...APISERVICES, "--ignore-not-found"]);
+  await cleanup();
+  t.save(c, file);
+}
 
 /** Polls with the scenarios' defaults (90 s, every 500 ms: each poll runs kubectl). */
 export const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 90_000, everyMs = 500) =>
