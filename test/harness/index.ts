@@ -3,7 +3,7 @@
  * supervised processes, bounded waits, throw-away PKI and tokens, the cached bundle, workerd edge nodes and
  * bridges, wrangler dev, kubectl and the CLI. Each concern lives in its own file; this re-exports them.
  */
-export { freePort, tcpOpen } from "../../cli/lib/net";
+export { freePort, freePorts, tcpOpen } from "../../cli/lib/net";
 export { bundle } from "./bundle";
 export { cli } from "./cli";
 export { kubeconfig, kubectl, kubectlBin, type KubectlOptions, type Run } from "./kubectl";

@@ -13,7 +13,7 @@
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { freePort } from "../../cli/lib/net";
+import { freePorts } from "../../cli/lib/net";
 import { defaultWorkerdOptions, writeWorkerdDir } from "../../cli/lib/workerd";
 import { bundle as defaultBundle } from "./bundle";
 import { testPki, type TestPki } from "./pki";
@@ -91,7 +91,7 @@ export class WorkerdNode {
     const pki = o.pki ?? (await testPki(join(dir, "pki")));
     const tokens = await makeTokens(mode === "edge" ? (o.tokens ?? [{ name: "writer", namespaces: ["*"] }]) : []);
     const readToken = o.readToken ?? `read-${randomBytes(16).toString("hex")}`;
-    const [aggregatorPort, publicPort] = [await freePort(), mode === "edge" ? await freePort() : 0];
+    const [aggregatorPort, publicPort = 0] = await freePorts(mode === "edge" ? 2 : 1);
     const stateDir = join(dir, "state");
     rmSync(stateDir, { recursive: true, force: true });
     const config = writeWorkerdDir({
