@@ -42,7 +42,6 @@ export class Proc {
   readonly child: ChildProcess;
   /** Resolves with the exit code (a signal gives -1) once the process has exited. */
   readonly exited: Promise<number>;
-  readonly startedAt = performance.now();
   #out = "";
   #logFile?: string;
   #pidFile?: string;
@@ -65,18 +64,20 @@ export class Proc {
       stdio,
     });
     if (fd !== undefined) closeSync(fd);
-    let partial = "";
-    const keep = (d: Buffer) => {
-      const text = d.toString();
-      this.#out += text;
-      if (this.#out.length > OUTPUT_KEEP) this.#out = this.#out.slice(-OUTPUT_KEEP / 2);
-      if (!o.onLine) return;
-      const lines = (partial + text).split("\n");
-      partial = lines.pop() ?? "";
-      for (const l of lines) o.onLine(l);
+    const keep = () => {
+      let partial = ""; // per stream: stdout and stderr interleave at chunk boundaries, not at line ends
+      return (d: Buffer) => {
+        const text = d.toString();
+        this.#out += text;
+        if (this.#out.length > OUTPUT_KEEP) this.#out = this.#out.slice(-OUTPUT_KEEP / 2);
+        if (!o.onLine) return;
+        const lines = (partial + text).split("\n");
+        partial = lines.pop() ?? "";
+        for (const l of lines) o.onLine(l);
+      };
     };
-    this.child.stdout?.on("data", keep);
-    this.child.stderr?.on("data", keep);
+    this.child.stdout?.on("data", keep());
+    this.child.stderr?.on("data", keep());
     this.exited = new Promise((res) => this.child.on("exit", (code) => res(code ?? -1)));
     if (o.pidDir && this.child.pid !== undefined && existsSync(o.pidDir)) {
       this.#pidFile = join(o.pidDir, `${o.name}.pid`);
