@@ -17,8 +17,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { canonicalizeQuantity, compareQuantities, parseQuantity } from "../src/apimachinery/quantity";
+import { runMain, sleep, WorkerdNode } from "../test/harness";
 import { seededRandom } from "./lib/random";
-import { EdgeNode, sleep } from "./lib/edge-node";
 
 const SECONDS = Number(process.env.DUR_SECONDS ?? 75);
 const KILLS = Math.max(5, Number(process.env.DUR_KILLS ?? 6));
@@ -38,13 +38,12 @@ interface Acked {
 
 async function main(): Promise<number> {
   log(`seed ${SEED}, ${WRITERS} writers, ${SECONDS} s, ${KILLS} kills`);
-  const node = await EdgeNode.create({
-    label: "durability",
+  const node = await WorkerdNode.create({
+    name: "durability-workerd",
     tokens: [{ name: "dur-writer", namespaces: ["*"], operations: ["write"] }],
     vars: { WRITE_RATE_LIMIT: "100000000/1" },
     defaultTtlSeconds: 86_400,
-    lifetimeSeconds: SECONDS + 600,
-    log,
+    start: { lifetimeSeconds: SECONDS + 600 },
   });
   const base = `http://127.0.0.1:${node.publicPort}`;
   const token = node.tokens["dur-writer"]!;
@@ -129,7 +128,7 @@ async function main(): Promise<number> {
         if (wait > 0) await sleep(wait);
         const ackedBefore = stats.acked;
         const tKill = performance.now();
-        await node.kill();
+        await node.crash();
         const down = 100 + Math.floor(rand() * 1400);
         await sleep(down);
         const restartMs = await node.start();
@@ -149,7 +148,7 @@ async function main(): Promise<number> {
     const loadSeconds = (performance.now() - start) / 1000;
 
     // A final SIGKILL right after the load, so what is read back has survived a crash.
-    await node.kill();
+    await node.crash();
     await node.start();
 
     // Acknowledgements after each restart (the node really came back and took writes).
@@ -228,16 +227,8 @@ async function main(): Promise<number> {
     ok = failures.length === 0;
     return ok ? 0 : 1;
   } finally {
-    if (node.running) await node.stop();
-    if (ok && !process.env.DUR_KEEP) node.remove();
-    else log(`state kept in ${node.dir}`);
+    await node.dispose(!ok || !!process.env.DUR_KEEP, log);
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e);
-    process.exit(2);
-  },
-);
+runMain(main);

@@ -11,18 +11,13 @@
  *
  * Knobs (environment; defaults in brackets) are listed in bench/README.md.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { randomBytes, createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
-import { connect } from "node:net";
-import { buildBundle, bin, projectRoot, OFFLINE_ENV } from "../cli/lib/build";
-import { writeWorkerdDir, wranglerCompat } from "../cli/lib/workerd";
-import { createCA, issue, loadSigner } from "../cli/lib/pki";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { isAbsolute, join, relative } from "node:path";
+import { bin, cleanup, freePort, keepTempDir, ROOT, startProcess, tempDir, waitPorts, WorkerdNode, type Proc } from "../test/harness";
 import { Inspector, saveProfile } from "./profile";
 import { renderMarkdown, renderReadmeSection, renderSvg, updateReadme, type BenchResults, type ScenarioResult, type ScaleLevel, type WrkSummary } from "./report";
-import { freePort } from "../cli/lib/net";
 
 // ------------------------------------------------------------------------------------------- knobs
 const env = process.env;
@@ -42,91 +37,15 @@ const KNOBS = {
   /** Scenario ids to CPU-profile (needs BENCH_INSPECTOR, a free port for workerd's inspector). */
   profile: new Set((env.BENCH_PROFILE ?? "").split(",").filter(Boolean)),
   only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(",")) : null,
-  out: env.BENCH_OUT ?? join(projectRoot(), "bench", "results"),
+  out: env.BENCH_OUT ?? join(ROOT, "bench", "results"),
   keep: env.BENCH_KEEP === "1",
 };
 const want = (group: string) => KNOBS.only === null || KNOBS.only.has(group);
-const ROOT = projectRoot();
-const WORK = mkdtempSync(join(tmpdir(), "ema-bench-"));
+const WORK = tempDir("bench");
+if (KNOBS.keep) keepTempDir(WORK);
 const log = (...a: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
-
-// ------------------------------------------------------------------------------------------- processes
-interface Server {
-  name: string;
-  child: ChildProcess;
-  /** The real server process (the child of `timeout`). */
-  pid: () => number;
-  output: () => string;
-}
-const servers: Server[] = [];
-
-function startServer(name: string, cmd: string, args: string[], extraEnv: Record<string, string> = {}): Server {
-  const child = spawn("timeout", ["-s", "TERM", "-k", "10", String(KNOBS.lifetimeS), cmd, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...OFFLINE_ENV, ...extraEnv },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  const keep = (d: Buffer) => {
-    out += d;
-    if (out.length > 200_000) out = out.slice(-100_000);
-  };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  const server: Server = {
-    name,
-    child,
-    output: () => out,
-    pid: () => {
-      const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
-      return Number(kids[0] ?? child.pid);
-    },
-  };
-  servers.push(server);
-  return server;
-}
-
-function stopAll(): void {
-  for (const s of servers) {
-    try {
-      if (s.child.pid && s.child.exitCode === null) process.kill(-s.child.pid, "SIGTERM");
-    } catch {
-      /* gone */
-    }
-  }
-}
-/** Stops every server, waits (at most 15 s) until they have exited, then removes the run's temp dir. */
-async function shutdown(): Promise<void> {
-  stopAll();
-  const deadline = Date.now() + 15_000;
-  while (servers.some((s) => s.child.exitCode === null && s.child.signalCode === null) && Date.now() < deadline) await sleep(100);
-  // The Pushgateway writes its persistence file on the way out; remove the directory only after it is gone.
-  if (!KNOBS.keep) rmSync(WORK, { recursive: true, force: true });
-  else log(`kept ${WORK}`);
-}
-process.on("exit", stopAll);
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => void shutdown().finally(() => process.exit(130)));
-
-
-function tcpOpen(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = connect({ host: "127.0.0.1", port }, () => (s.destroy(), res(true)));
-    s.on("error", () => res(false));
-  });
-}
-
-async function waitPort(server: Server, port: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null) throw new Error(`${server.name} exited (${server.child.exitCode}):\n${server.output()}`);
-    if (await tcpOpen(port)) return;
-    await sleep(50);
-  }
-  throw new Error(`${server.name} did not open port ${port}:\n${server.output()}`);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Every server started, for its output when the run fails. */
+const servers: Proc[] = [];
 
 function sh(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 600_000 });
@@ -211,76 +130,57 @@ interface Target {
   pid: () => number;
 }
 
-async function startEdge(): Promise<Target & { stateDir: string; readToken: string; writeToken: string; bundle: string; configPath: string }> {
-  let bundle = env.BENCH_BUNDLE;
-  if (bundle) log(`using the prebuilt bundle ${bundle} (BENCH_BUNDLE)`);
-  else {
-    log("building the bundle (wrangler deploy --dry-run)");
-    bundle = buildBundle(join(WORK, "dist"));
-  }
-  const frontProxy = await createCA("bench-front-proxy-ca");
-  const serving = await createCA("bench-serving-ca");
-  const server = await issue(await loadSigner(serving.certPem, serving.keyPem), { commonName: "bench", dnsNames: ["localhost"], usage: "server" });
-  const tls = join(WORK, "pki");
-  mkdirSync(tls, { recursive: true });
-  writeFileSync(join(tls, "front-proxy-ca.crt"), frontProxy.certPem);
-  writeFileSync(join(tls, "server.crt"), server.certPem);
-  writeFileSync(join(tls, "server.key"), server.keyPem);
-
-  const writeToken = `ema_${randomBytes(32).toString("base64url")}`;
-  const readToken = randomBytes(24).toString("base64url");
-  const tokens = [{ name: "bench", sha256: createHash("sha256").update(writeToken).digest("hex"), namespaces: ["*"], metrics: ["*"], operations: ["write", "delete", "read"] }];
-  const [aggregatorPort, publicPort] = [await freePort(), await freePort()];
-  const compat = wranglerCompat(join(ROOT, "wrangler.toml"));
-  const stateDir = join(WORK, "state");
-  const configPath = writeWorkerdDir({
-    mode: "edge",
-    outDir: join(WORK, "workerd"),
-    bundle,
-    listen: "127.0.0.1",
-    aggregatorPort,
-    publicPort,
-    serverCert: join(tls, "server.crt"),
-    serverKey: join(tls, "server.key"),
-    frontProxyCa: join(tls, "front-proxy-ca.crt"),
-    stateDir,
-    uniqueKey: "edge-metrics-adapter-bench",
-    compatibilityDate: compat.date,
-    compatibilityFlags: compat.flags,
-    defaultTtlSeconds: "3600",
-    readToken,
-    readTokenEnv: "READ_TOKEN",
-    writeTokens: JSON.stringify(tokens),
-    writeTokensEnv: "WRITE_TOKENS",
-    vars: { WRITE_RATE_LIMIT: "100000000/1", MAX_SERIES_PER_NAMESPACE: "5000000" },
-  });
-  const inspector = env.BENCH_INSPECTOR ? ["--inspector-addr", `127.0.0.1:${env.BENCH_INSPECTOR}`] : [];
+async function startEdge(): Promise<Target & { stateDir: string; readToken: string; writeToken: string }> {
+  if (env.BENCH_BUNDLE) log(`using the prebuilt bundle ${env.BENCH_BUNDLE} (BENCH_BUNDLE)`);
   // BENCH_WORKERD_WRAPPER (e.g. "eatmydata", which turns fsync into a no-op) is for experiments only.
   const wrapper = (env.BENCH_WORKERD_WRAPPER ?? "").split(" ").filter(Boolean);
-  const s = wrapper.length
-    ? startServer("workerd", wrapper[0]!, [...wrapper.slice(1), bin("workerd"), "serve", configPath, ...inspector])
-    : startServer("workerd", bin("workerd"), ["serve", configPath, ...inspector]);
-  await waitPort(s, publicPort);
-  return { url: `http://127.0.0.1:${publicPort}`, pid: s.pid, stateDir, readToken, writeToken, bundle, configPath };
+  const node = await WorkerdNode.create({
+    dir: join(WORK, "edge"),
+    tokens: [{ name: "bench", namespaces: ["*"], operations: ["write", "delete", "read"] }],
+    vars: { WRITE_RATE_LIMIT: "100000000/1", MAX_SERIES_PER_NAMESPACE: "5000000" },
+    defaultTtlSeconds: 3600,
+    bundle: env.BENCH_BUNDLE,
+    start: {
+      lifetimeSeconds: KNOBS.lifetimeS,
+      args: env.BENCH_INSPECTOR ? ["--inspector-addr", `127.0.0.1:${env.BENCH_INSPECTOR}`] : [],
+      wrapper,
+    },
+  });
+  await node.start();
+  servers.push(node.proc!);
+  return { url: node.base, pid: () => node.pid() ?? NaN, stateDir: node.stateDir, readToken: node.readToken, writeToken: node.tokens.bench! };
+}
+
+/** BENCH_OUT as recorded in the results: relative to the repository, never a path of this machine. */
+function shownOut(): string {
+  const rel = relative(ROOT, KNOBS.out);
+  return rel.startsWith("..") || isAbsolute(rel) ? "<BENCH_OUT>" : rel || ".";
+}
+
+/** The path of `cmd`, installed from Debian's `pkg` with apt-get if it is missing (needs root). */
+function ensureCommand(cmd: string, pkg: string): string {
+  const which = () => sh("sh", ["-c", `command -v ${cmd} || true`]);
+  if (which()) return which();
+  log(`${cmd} missing: apt-get install -y ${pkg}`);
+  if (process.getuid?.() !== 0) throw new Error(`${cmd} is not installed and this is not root; run: sudo apt-get install -y ${pkg}`);
+  sh("apt-get", ["update"]);
+  const out = spawnSync("apt-get", ["install", "-y", pkg], { encoding: "utf8", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  if (out.status !== 0 || !which()) throw new Error(`apt-get install ${pkg} failed:\n${out.stdout}${out.stderr}`);
+  return which();
 }
 
 async function startPushgateway(variant: "default" | "nocheck"): Promise<Target & { command: string }> {
-  let exe = sh("sh", ["-c", "command -v prometheus-pushgateway || true"]);
-  if (!exe) {
-    log("prometheus-pushgateway missing: apt-get install -y prometheus-pushgateway");
-    if (process.getuid?.() !== 0) throw new Error("prometheus-pushgateway is not installed and this is not root; run: sudo apt-get install -y prometheus-pushgateway");
-    sh("apt-get", ["update"]);
-    const out = spawnSync("apt-get", ["install", "-y", "prometheus-pushgateway"], { encoding: "utf8", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-    if (out.status !== 0) throw new Error(`apt-get install prometheus-pushgateway failed:\n${out.stdout}${out.stderr}`);
-    exe = sh("sh", ["-c", "command -v prometheus-pushgateway"]);
-  }
+  const exe = ensureCommand("prometheus-pushgateway", "prometheus-pushgateway");
   const port = await freePort();
   // Debian's defaults, except that the persistence file (written every 5 min) lives in the run's temp dir.
   const args = [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(WORK, `pushgateway-${variant}.data`)}`, "--log.level=warn"];
   if (variant === "nocheck") args.push("--push.disable-consistency-check");
-  const s = startServer(`pushgateway-${variant}`, exe, args);
-  await waitPort(s, port);
-  return { url: `http://127.0.0.1:${port}`, pid: s.pid, command: `${exe} ${args.join(" ")}` };
+  const proc = startProcess(exe, args, { name: `pushgateway-${variant}`, lifetimeSeconds: KNOBS.lifetimeS });
+  servers.push(proc);
+  await waitPorts(proc, [port]);
+  // Recorded without this machine's paths and ports.
+  const command = ["prometheus-pushgateway", ...args].join(" ").replaceAll(WORK, "<tmp>").replace(`127.0.0.1:${port}`, "127.0.0.1:<port>");
+  return { url: `http://127.0.0.1:${port}`, pid: () => proc.pid() ?? NaN, command };
 }
 
 // ------------------------------------------------------------------------------------------- data
@@ -419,6 +319,7 @@ async function main(): Promise<void> {
     loadavgStart: loadavg(),
     goBuildsStart: goBuilds(),
   };
+  ensureCommand("wrk", "wrk");
   const versions = {
     node: process.version,
     wrk: sh("wrk", ["-v"]).split("\n")[0] ?? "?",
@@ -442,7 +343,7 @@ async function main(): Promise<void> {
     await run({ id: "floor", group: "floor", label: "GET /healthz (constant route)", target: "edge", requests: [{ method: "GET", path: "/healthz", headers: {} }], samplesPerRequest: 0 });
   }
 
-  // ---- single-sample writes: our seed path vs a Pushgateway push of one metric, over 1,000 series each
+  // ---- single-sample writes: the one-value write path vs a Pushgateway push of one metric, over 1,000 series each
   if (want("single")) {
     const n = 1000;
     await run({
@@ -610,11 +511,11 @@ async function main(): Promise<void> {
     finishedAt: finished.toISOString(),
     machine: { ...machine, loadavgEnd: loadavg(), goBuildsEnd: goBuilds() },
     versions,
-    knobs: { ...KNOBS, profile: [...KNOBS.profile], only: KNOBS.only ? [...KNOBS.only] : null },
+    knobs: { ...KNOBS, out: shownOut(), profile: [...KNOBS.profile], only: KNOBS.only ? [...KNOBS.only] : null },
     commands: {
       bench: "npm run bench",
       wrk: `wrk -t1 -c${KNOBS.connections} -d${KNOBS.duration}s --timeout 10s -s bench/wrk.lua <url>  (after a ${KNOBS.warmup}s warm-up with the same requests)`,
-      workerd: `workerd serve <tmp>/workerd/config.capnp  (cli/lib/workerd.ts writeWorkerdDir, mode edge, public socket plain HTTP)`,
+      workerd: `workerd serve <tmp>/edge/workerd/config.capnp  (cli/lib/workerd.ts writeWorkerdDir, mode edge, public socket plain HTTP)`,
       pushgateway: pg.command,
       "pushgateway-nocheck": pgFast.command,
     },
@@ -622,9 +523,7 @@ async function main(): Promise<void> {
     scale,
   };
   mkdirSync(KNOBS.out, { recursive: true });
-  const stamp = started.toISOString().replace(/[:.]/g, "-");
   writeFileSync(join(KNOBS.out, "latest.json"), JSON.stringify(out, null, 2) + "\n");
-  writeFileSync(join(KNOBS.out, `run-${stamp}.json`), JSON.stringify(out, null, 2) + "\n");
   writeFileSync(join(KNOBS.out, "latest.md"), renderMarkdown(out));
   writeFileSync(join(KNOBS.out, "latest.svg"), renderSvg(out));
   // The README section follows only full runs written to the default place.
@@ -635,7 +534,7 @@ async function main(): Promise<void> {
 main()
   .catch((e) => {
     console.error(e);
-    for (const s of servers) if (s.child.exitCode !== null) console.error(`--- ${s.name} output:\n${s.output().slice(-4000)}`);
+    for (const p of servers) if (!p.running) console.error(`--- ${p.name} output:\n${p.tail(60)}`);
     process.exitCode = 1;
   })
-  .finally(() => shutdown());
+  .finally(() => cleanup());

@@ -6,6 +6,20 @@ import { randomBytes } from "node:crypto";
 import { CliError, parse } from "./lib/args.js";
 import { OPERATIONS, TOKEN_PREFIX, parseTokenSpecs, sha256Hex, type Operation } from "../src/auth/tokens.js";
 
+export interface NewToken {
+  /** The bearer token, to hand to the writer once. */
+  token: string;
+  /** Its WRITE_TOKENS entry (only the SHA-256 of the token). */
+  entry: { name: string; sha256: string; namespaces: string[]; metrics: string[]; operations: Operation[] };
+}
+
+/** A fresh random token and its entry; the one way tokens are made (the CLI and the test harness use it). */
+export async function createToken(o: { name: string; namespaces: string[]; metrics?: string[]; operations?: Operation[] }): Promise<NewToken> {
+  const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
+  const entry = { name: o.name, sha256: await sha256Hex(token), namespaces: o.namespaces, metrics: o.metrics ?? ["*"], operations: o.operations ?? ["write"] };
+  return { token, entry };
+}
+
 export const help = `
 Usage: cli token create --name NAME --namespaces NS[,NS…] [--metrics GLOB[,GLOB…]] [--operations write[,delete,read]]
                         [--append WRITE_TOKENS_JSON]
@@ -39,8 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   const ops = list(operations);
   for (const op of ops) if (!OPERATIONS.includes(op as Operation)) throw new CliError(`--operations: unknown operation "${op}" (use ${OPERATIONS.join(", ")})`, 2);
 
-  const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
-  const entry = { name, sha256: await sha256Hex(token), namespaces: list(namespaces), metrics: list(metrics), operations: ops };
+  const { token, entry } = await createToken({ name, namespaces: list(namespaces), metrics: list(metrics), operations: ops as Operation[] });
   let existing: unknown[] = [];
   if (append !== undefined) {
     parseTokenSpecs(append); // validates

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CliError, int, parse, readText } from "./lib/args.js";
-import { wranglerCompat, writeWorkerdDir, type WorkerdOptions } from "./lib/workerd.js";
+import { defaultWorkerdOptions, writeWorkerdDir, type WorkerdOptions } from "./lib/workerd.js";
 
 export const help = `
 Usage: cli workerd-config --mode edge|bridge [options]
@@ -76,7 +76,7 @@ export function optionsFrom(v: OptionValues): WorkerdOptions {
   if (mode !== "edge" && mode !== "bridge") throw new CliError("--mode must be edge or bridge", 2);
   const out = resolve(v.out ?? join(".edge-metrics", mode));
   const pki = resolve(v.pki ?? "pki");
-  const compat = wranglerCompat();
+  const d = defaultWorkerdOptions();
   if (mode === "bridge") {
     if (!v.upstream) throw new CliError("--mode bridge needs --upstream <URL of the Worker>", 2);
     let u: URL;
@@ -100,7 +100,7 @@ export function optionsFrom(v: OptionValues): WorkerdOptions {
     );
   }
   if (!!v["public-cert"] !== !!v["public-key"]) throw new CliError("--public-cert and --public-key go together", 2);
-  const timeout = v["upstream-timeout-ms"] ? Number(v["upstream-timeout-ms"]) : 2000;
+  const timeout = v["upstream-timeout-ms"] ? Number(v["upstream-timeout-ms"]) : d.upstreamTimeoutMs!;
   if (!Number.isInteger(timeout) || timeout <= 0 || timeout > 4500) throw new CliError("--upstream-timeout-ms must be 1..4500 (discovery must answer within 5 s)", 2);
   const vars: Record<string, string> = {};
   for (const kv of v.var ?? []) {
@@ -122,26 +122,26 @@ export function optionsFrom(v: OptionValues): WorkerdOptions {
     }
   }
   return {
+    ...d,
     mode,
     outDir: out,
     bundle: resolve(v.bundle ?? "dist/index.js"),
-    listen: v.listen ?? "127.0.0.1",
-    aggregatorPort: int(v["aggregator-port"], 8443, "aggregator-port"),
-    publicPort: mode === "edge" ? int(v["public-port"], 8080, "public-port") : 0,
+    listen: v.listen ?? d.listen,
+    aggregatorPort: int(v["aggregator-port"], d.aggregatorPort, "aggregator-port"),
+    publicPort: mode === "edge" ? int(v["public-port"], d.publicPort, "public-port") : 0,
     serverCert: resolve(v.cert ?? join(pki, "server.crt")),
     serverKey: resolve(v.key ?? join(pki, "server.key")),
     frontProxyCa,
     publicCert: v["public-cert"] ? resolve(v["public-cert"]) : undefined,
     publicKey: v["public-key"] ? resolve(v["public-key"]) : undefined,
     stateDir: resolve(v.state ?? join(out, "state")),
-    uniqueKey: v["unique-key"] ?? "edge-metrics-adapter-MetricsStore",
-    compatibilityDate: v["compatibility-date"] ?? compat.date,
-    compatibilityFlags: compat.flags,
-    defaultTtlSeconds: v["default-ttl-seconds"] ?? "300",
+    uniqueKey: v["unique-key"] ?? d.uniqueKey,
+    compatibilityDate: v["compatibility-date"] ?? d.compatibilityDate,
+    defaultTtlSeconds: v["default-ttl-seconds"] ?? d.defaultTtlSeconds,
     readToken: v["read-token"],
-    readTokenEnv: v["read-token-env"] ?? "READ_TOKEN",
+    readTokenEnv: v["read-token-env"] ?? d.readTokenEnv,
     writeTokens,
-    writeTokensEnv: v["write-tokens-env"] ?? "WRITE_TOKENS",
+    writeTokensEnv: v["write-tokens-env"] ?? d.writeTokensEnv,
     vars,
     upstream: v.upstream?.replace(/\/+$/, ""),
     upstreamTimeoutMs: timeout,

@@ -23,12 +23,13 @@ function newestMtime(dir: string): number {
   return t;
 }
 
-/** True when outdir/index.js is missing or older than src/ or wrangler.toml. */
+/** True when outdir/index.js is missing or older than src/, wrangler.toml or the dependency lock file. */
 export function bundleIsStale(outdir: string): boolean {
   const f = join(outdir, "index.js");
   if (!existsSync(f)) return true;
   const root = projectRoot();
-  return statSync(f).mtimeMs < Math.max(newestMtime(join(root, "src")), statSync(join(root, "wrangler.toml")).mtimeMs);
+  const inputs = [join(root, "wrangler.toml"), join(root, "package-lock.json")].filter(existsSync).map((p) => statSync(p).mtimeMs);
+  return statSync(f).mtimeMs < Math.max(newestMtime(join(root, "src")), ...inputs);
 }
 
 /** `wrangler deploy --dry-run --outdir <outdir>`; returns the path of the bundle. */

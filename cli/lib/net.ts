@@ -13,6 +13,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** `n` distinct TCP ports on 127.0.0.1 that were free a moment ago (all held open until each is known). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () =>
+      new Promise<ReturnType<typeof createServer>>((res, rej) => {
+        const s = createServer();
+        s.on("error", rej);
+        s.listen(0, "127.0.0.1", () => res(s));
+      }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
 export function tcpOpen(port: number): Promise<boolean> {
   return new Promise((res) => {

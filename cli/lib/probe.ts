@@ -1,5 +1,7 @@
 /**
- * Probes an aggregated-API endpoint the way kube-apiserver does (reference/kubernetes-metrics-apis.md §1b, §1d):
+ * Probes an aggregated-API endpoint the way kube-apiserver does (kubernetes/kubernetes
+ * staging/src/k8s.io/kube-aggregator/pkg/apiserver/handler_proxy.go for the proxied request, and
+ * staging/src/k8s.io/kube-aggregator/pkg/controllers/status/remote/remote_available_controller.go for the probe):
  * TLS ≥ 1.2 with SNI `<service>.<namespace>.svc`, the caBundle as the only trust root, the front-proxy client
  * certificate, then `GET /apis/<group>/<version>` for each registered API with a 5 s budget.
  */

@@ -12,6 +12,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { writeText } from "./args.js";
+import { projectRoot } from "./build.js";
 
 export const SOCKET_HEADER = "x-edge-metrics-socket";
 
@@ -189,7 +190,7 @@ export function writeWorkerdDir(o: WorkerdOptions): string {
 }
 
 /** compatibility_date / compatibility_flags from wrangler.toml, so workerd runs the bundle like wrangler does. */
-export function wranglerCompat(tomlPath = "wrangler.toml"): { date: string; flags: string[] } {
+export function wranglerCompat(tomlPath = join(projectRoot(), "wrangler.toml")): { date: string; flags: string[] } {
   const fallback = { date: "2026-04-20", flags: [] as string[] };
   if (!existsSync(tomlPath)) return fallback;
   const top = readFileSync(tomlPath, "utf8").split(/^\[/m)[0] ?? "";
@@ -197,4 +198,33 @@ export function wranglerCompat(tomlPath = "wrangler.toml"): { date: string; flag
   const flagsText = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(top)?.[1] ?? "";
   const flags = [...flagsText.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
   return { date, flags };
+}
+
+/** The options that have a default, shared by `cli workerd-config`/`cli serve` and the test harness. */
+export type WorkerdDefaults = Pick<
+  WorkerdOptions,
+  | "listen" | "aggregatorPort" | "publicPort" | "uniqueKey" | "compatibilityDate" | "compatibilityFlags"
+  | "defaultTtlSeconds" | "readTokenEnv" | "writeTokensEnv" | "vars" | "upstreamTimeoutMs"
+>;
+
+/**
+ * Defaults: loopback only (serving a cluster is an explicit `--listen 0.0.0.0`), the uniqueKey wrangler dev uses
+ * (so its state directory can be copied in; the on-disk files are named after it), and the compatibility date and
+ * flags of this project's wrangler.toml (the bundle was built for them).
+ */
+export function defaultWorkerdOptions(): WorkerdDefaults {
+  const compat = wranglerCompat();
+  return {
+    listen: "127.0.0.1",
+    aggregatorPort: 8443,
+    publicPort: 8080,
+    uniqueKey: "edge-metrics-adapter-MetricsStore",
+    compatibilityDate: compat.date,
+    compatibilityFlags: compat.flags,
+    defaultTtlSeconds: "300",
+    readTokenEnv: "READ_TOKEN",
+    writeTokensEnv: "WRITE_TOKENS",
+    vars: {},
+    upstreamTimeoutMs: 2000,
+  };
 }

@@ -19,8 +19,8 @@ cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/edge-metrics-adapter/k8s"
 log() { printf '[k8s-build] %s\n' "$*" >&2; }
 to_log() { if [ -n "${K8S_BUILD_LOG:-}" ]; then tee -a "$K8S_BUILD_LOG" >&2; else cat >&2; fi; }
 
-# A tool module's go line may be newer than the machine's Go: then use the approved
-# toolchain from the Go module proxy (see /work/.library/env/packages/go-partial.tsv).
+# A tool module's go line may be newer than the machine's Go: then let the go command fetch
+# that toolchain (go1.27.3) from the Go module proxy.
 pick_toolchain() {
   local need have
   need="$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$1/go.mod")"

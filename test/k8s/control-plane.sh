@@ -95,9 +95,8 @@ status() {
 }
 
 # ---------------------------------------------------------------- helpers
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+# free_ports N : N distinct free ports on 127.0.0.1 (cli/lib/net.ts, the harness's one implementation)
+free_ports() { "$here/../../node_modules/.bin/tsx" "$here/free-ports.ts" "$1"; }
 
 # spawn NAME CMD... : own session/process group, output to logs/NAME.log, pid file = pgid
 spawn() {
@@ -206,7 +205,8 @@ start() {
 
   gen_pki
   local etcd_port etcd_peer api_port kcm_port
-  etcd_port=$(free_port); etcd_peer=$(free_port); api_port=$(free_port); kcm_port=$(free_port)
+  read -r etcd_port etcd_peer api_port kcm_port <<<"$(free_ports 4 | tr '\n' ' ')"
+  [ -n "$kcm_port" ] || { log "could not pick free ports (npm ci?)"; return 1; }
   APISERVER_URL="https://127.0.0.1:$api_port"
   local ETCD_URL="http://127.0.0.1:$etcd_port"
   write_kubeconfig "$RUN/kubeconfig" kubernetes-admin "$PKI/admin.crt" "$PKI/admin.key"
@@ -298,7 +298,7 @@ start() {
 # ---------------------------------------------------------------- main
 cmd="${1:-}"; [ $# -gt 0 ] && shift
 case "$RUN" in
-  ""|/|"$HOME"|"$here"|/work|/tmp) log "refusing K8S_RUN_DIR=$RUN (it is wiped on start)"; exit 2 ;;
+  ""|/|"$HOME"|"$here"|/tmp) log "refusing K8S_RUN_DIR=$RUN (it is wiped on start)"; exit 2 ;;
 esac
 case "$cmd" in
   start)

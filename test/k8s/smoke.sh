@@ -30,7 +30,7 @@ cleanup() { k delete apiservice "$apisvc" --ignore-not-found --wait=false >/dev/
 trap cleanup EXIT
 
 t0=$(date +%s)
-echo "# smoke: $(k version -o json | python3 -c 'import json,sys; v=json.load(sys.stdin); print("client", v["clientVersion"]["gitVersion"], "server", v["serverVersion"]["gitVersion"])')"
+echo "# smoke: $(k version -o json | node -e 'const v = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log("client", v.clientVersion.gitVersion, "server", v.serverVersion.gitVersion)')"
 
 # --- 1. Deployment -> ReplicaSet -> Pods
 k create namespace "$ns" >/dev/null
@@ -75,7 +75,8 @@ poll 30 "HPA controller emitted a FailedGetExternalMetric event" hpa_event
 k -n "$ns" get hpa web -o jsonpath='{range .status.conditions[*]}  {.type}={.status} {.reason}: {.message}{"\n"}{end}'
 
 # --- 3. APIService -> ExternalName localhost:<port nobody listens on>
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+port=$("$here/../../node_modules/.bin/tsx" "$here/free-ports.ts" 1)
 k -n "$ns" apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Service

@@ -6,33 +6,33 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  bundle, cleanup, cli, createToken, freePort, makePki, read, startWorkerd, startWranglerDev, tempDir, tlsRequest, waitFor,
-  type Proc, type TestPki,
-} from "./helpers";
+  bundle, cleanup, cli, clientTls, freePort, makeTokens, startWorkerd, startWranglerDev, tempDir, testPki, tlsRequest, waitFor,
+  type TestPkiWithClient, type WranglerDev,
+} from "../harness";
 
 const TOKEN = "bridge-read-token-5678";
 const GVS = ["custom.metrics.k8s.io/v1beta1", "custom.metrics.k8s.io/v1beta2", "external.metrics.k8s.io/v1beta1"];
 const METRIC_PATH = "/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/http_requests?labelSelector=app%3Dweb";
-let pki: TestPki;
+let pki: TestPkiWithClient;
 let upPort: number;
-let upstream: Proc & { startMs: number };
+let upstream: WranglerDev;
 let bridgePort: number;
 let upstreamState: string;
 let writeToken: string;
 let writeTokens: string;
 const figures: Record<string, number> = {};
 
-const good = () => ({ ca: read(pki.ca), cert: read(pki.clientCert), key: read(pki.clientKey) });
+const good = () => clientTls(pki);
 const up = (path: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${upPort}${path}`, init);
 
 async function bridgeFor(upstreamUrl: string): Promise<number> {
   const port = await freePort();
-  const r = cli([
-    "workerd-config", "--mode", "bridge", "--out", tempDir("bridge"), "--bundle", await bundle(), "--pki", pki.dir,
+  const r = await cli([
+    "workerd-config", "--mode", "bridge", "--out", tempDir("bridge"), "--bundle", bundle(), "--pki", pki.dir,
     "--aggregator-port", String(port), "--upstream", upstreamUrl, "--read-token", TOKEN, "--upstream-timeout-ms", "2000",
   ]);
   expect(r.status, r.stderr).toBe(0);
-  const w = await startWorkerd(r.stdout.trim(), [port]);
+  const w = await startWorkerd(r.stdout.trim(), [port], { name: "bridge-workerd", args: ["--verbose"] });
   figures.bridgeStartMs = w.startMs;
   return port;
 }
@@ -44,18 +44,13 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 beforeAll(async () => {
-  pki = await makePki();
+  pki = await testPki(tempDir("pki"));
   upPort = await freePort();
-  const t = createToken("bridge-test-writer", "default");
-  writeToken = t.token;
-  writeTokens = JSON.stringify([t.spec]);
+  const t = await makeTokens([{ name: "bridge-test-writer", namespaces: ["default"] }]);
+  writeToken = t.token["bridge-test-writer"]!;
+  writeTokens = t.writeTokens;
   upstreamState = tempDir("upstream-state");
-  upstream = await startWranglerDev({
-    port: upPort,
-    persistTo: upstreamState,
-    vars: { READ_TOKEN: TOKEN, DEPLOYMENT: "cloudflare", WRITE_TOKENS: writeTokens },
-    healthCheck: async () => (await up("/healthz")).status === 200,
-  });
+  upstream = await startWranglerDev({ port: upPort, persistTo: upstreamState, vars: { READ_TOKEN: TOKEN, DEPLOYMENT: "cloudflare", WRITE_TOKENS: writeTokens } });
   figures.wranglerDevStartMs = upstream.startMs;
   for (const [name, v] of [["web-0", "10"], ["web-1", "2500m"]] as const) {
     const w = await up(`/write-metrics/namespaces/default/pods/${name}/http_requests?objectLabels=app=web`, { method: "POST", body: JSON.stringify(v), headers: { "content-type": "application/json", authorization: `Bearer ${writeToken}` } });
@@ -119,14 +114,14 @@ describe("bridge in front of wrangler dev", () => {
   });
 
   it("the bridge's aggregator socket refuses a client without a certificate", async () => {
-    const r = await tlsRequest({ port: bridgePort, path: "/apis/custom.metrics.k8s.io/v1beta1", ca: read(pki.ca) });
+    const r = await tlsRequest({ port: bridgePort, path: "/apis/custom.metrics.k8s.io/v1beta1", ca: good().ca });
     expect(r.status).toBeUndefined();
   });
 
   it("upstream stopped: discovery 200 from cache within 5 s, metric reads 503 Status fast, check still passes", async () => {
     const cached = new Map<string, string>();
     for (const gv of GVS) cached.set(gv, (await tlsRequest({ port: bridgePort, path: `/apis/${gv}`, ...good() })).body!);
-    await upstream.stop();
+    await upstream.proc.stop();
     expect((await fetch(`http://127.0.0.1:${upPort}/healthz`).catch(() => null))?.status).toBeUndefined();
 
     for (const [i, gv] of GVS.entries()) {
@@ -143,22 +138,17 @@ describe("bridge in front of wrangler dev", () => {
     expect(ms).toBeLessThan(2500);
     figures.metricRead503Ms = ms;
 
-    const c = cli(["check", `https://127.0.0.1:${bridgePort}`, "--ca", pki.ca, "--client-cert", pki.clientCert, "--client-key", pki.clientKey]);
+    const c = await cli(["check", `https://127.0.0.1:${bridgePort}`, "--ca", pki.ca, "--client-cert", pki.clientCert, "--client-key", pki.clientKey]);
     expect(c.status, c.stdout).toBe(0);
   });
 
   it("upstream back: metric reads recover without restarting the bridge", async () => {
-    upstream = await startWranglerDev({
-      port: upPort,
-      persistTo: upstreamState,
-      vars: { READ_TOKEN: TOKEN, DEPLOYMENT: "cloudflare", WRITE_TOKENS: writeTokens },
-      healthCheck: async () => (await up("/healthz")).status === 200,
-    });
+    upstream = await startWranglerDev({ port: upPort, persistTo: upstreamState, vars: { READ_TOKEN: TOKEN, DEPLOYMENT: "cloudflare", WRITE_TOKENS: writeTokens } });
     const t0 = performance.now();
     const r = await waitFor("bridge recovery", async () => {
       const x = await tlsRequest({ port: bridgePort, path: METRIC_PATH, ...good() });
       return x.status === 200 ? x : undefined;
-    }, 15_000);
+    }, 15_000, { everyMs: 50 });
     figures.recoveryAfterUpstreamBackMs = Math.round(performance.now() - t0);
     expect(JSON.parse(r.body!).items).toHaveLength(2);
   });

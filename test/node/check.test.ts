@@ -7,9 +7,11 @@
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { createServer as createTlsServer, createSecureContext, type Server as TlsServer } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanup, cli, cliAsync, freePort, makePki, read, type TestPki } from "./helpers";
+import { readFileSync } from "node:fs";
+import { cleanup, cli, freePort, tempDir, testPki, type TestPkiWithClient } from "../harness";
 
-let pki: TestPki;
+let pki: TestPkiWithClient;
+const read = (p: string) => readFileSync(p, "utf8");
 const servers: (HttpsServer | TlsServer)[] = [];
 
 async function listen<S extends HttpsServer | TlsServer>(server: S): Promise<number> {
@@ -20,7 +22,7 @@ async function listen<S extends HttpsServer | TlsServer>(server: S): Promise<num
 }
 
 const check = (port: number, ...extra: string[]) =>
-  cliAsync(["check", `https://127.0.0.1:${port}`, "--ca", pki.ca, "--client-cert", pki.clientCert, "--client-key", pki.clientKey, ...extra]);
+  cli(["check", `https://127.0.0.1:${port}`, "--ca", pki.ca, "--client-cert", pki.clientCert, "--client-key", pki.clientKey, ...extra]);
 
 /** An https server with the right .svc certificate; `handler` decides the answers. */
 function svcServer(handler: Parameters<typeof createHttpsServer>[1], requestCert = true): HttpsServer {
@@ -31,7 +33,7 @@ function svcServer(handler: Parameters<typeof createHttpsServer>[1], requestCert
 }
 
 beforeAll(async () => {
-  pki = await makePki();
+  pki = await testPki(tempDir("pki"));
 });
 
 afterAll(async () => {
@@ -56,8 +58,8 @@ describe("cli check on broken endpoints", () => {
     expect(r.stdout).toMatch(/verdict: kube-apiserver could NOT use this endpoint/);
   });
 
-  it("a workers.dev hostname: explains the SNI limitation instead of failing cryptically", () => {
-    const r = cli(["check", "https://edge-metrics-adapter.example.workers.dev", "--ca", pki.ca, "--client-cert", pki.clientCert, "--client-key", pki.clientKey]);
+  it("a workers.dev hostname: explains the SNI limitation instead of failing cryptically", async () => {
+    const r = await cli(["check", "https://edge-metrics-adapter.example.workers.dev", "--ca", pki.ca, "--client-cert", pki.clientCert, "--client-key", pki.clientKey]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/Cloudflare/);
     expect(r.stdout).toMatch(/SNI/);
@@ -118,8 +120,8 @@ describe("cli check on broken endpoints", () => {
     expect(r.stdout).not.toMatch(/external\.metrics/);
   });
 
-  it("--help documents every check and exits 0", () => {
-    const r = cli(["check", "--help"]);
+  it("--help documents every check and exits 0", async () => {
+    const r = await cli(["check", "--help"]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/client certificate demanded/);
   });

@@ -3,45 +3,47 @@
  * Proves the aggregator socket's TLS exactly as kube-apiserver meets it (Node TLS client and kubectl), the
  * per-socket policy, and that Durable Object storage on local disk survives a restart.
  */
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  bundle, cleanup, cli, createToken, freePort, kubeconfig, kubectl, makePki, read, startWorkerd, SVC_NAME, tempDir, tlsRequest,
-  type TestPki, type Workerd,
-} from "./helpers";
+  bundle, cleanup, cli, clientTls, freePort, kubeconfig, kubectl, makeTokens, startWorkerd, SVC_NAME, tempDir, testPki, tlsRequest,
+  type Proc, type TestPkiWithClient,
+} from "../harness";
 
 const READ_TOKEN = "edge-read-token-1234";
-let pki: TestPki;
+let pki: TestPkiWithClient;
 let aggPort: number;
 let pubPort: number;
 let config: string;
 let stateDir: string;
-let workerd: Workerd;
+let workerd: Proc & { startMs: number };
 let writeToken: string;
 const figures: Record<string, number> = {};
 
-const good = () => ({ ca: read(pki.ca), cert: read(pki.clientCert), key: read(pki.clientKey) });
+const read = (p: string) => readFileSync(p, "utf8");
+const good = () => clientTls(pki);
+const getRaw = (cfg: string, path: string) => kubectl(["get", "--raw", path], { kubeconfig: cfg, requestTimeout: "10s" });
 const pub = (path: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${pubPort}${path}`, init);
 const write = (path: string, body: string, headers: Record<string, string> = {}) =>
   pub(path, { method: "POST", body, headers: { "content-type": "application/json", authorization: `Bearer ${writeToken}`, ...headers } });
 
 beforeAll(async () => {
-  pki = await makePki();
+  pki = await testPki(tempDir("pki"));
   [aggPort, pubPort] = [await freePort(), await freePort()];
   const out = tempDir("edge");
   stateDir = join(tempDir("edge-state"), "do");
   const tokens = join(tempDir("edge-tokens"), "write-tokens.json");
-  const writer = createToken("edge-writer", "*");
-  writeToken = writer.token;
-  writeFileSync(tokens, JSON.stringify([writer.spec]));
-  const r = cli([
-    "workerd-config", "--mode", "edge", "--out", out, "--bundle", await bundle(), "--pki", pki.dir,
+  const writer = await makeTokens([{ name: "edge-writer", namespaces: ["*"] }]);
+  writeToken = writer.token["edge-writer"]!;
+  writeFileSync(tokens, writer.writeTokens);
+  const r = await cli([
+    "workerd-config", "--mode", "edge", "--out", out, "--bundle", bundle(), "--pki", pki.dir,
     "--aggregator-port", String(aggPort), "--public-port", String(pubPort), "--state", stateDir, "--read-token", READ_TOKEN, "--write-tokens", tokens,
   ]);
   expect(r.status, r.stderr).toBe(0);
   config = r.stdout.trim();
-  workerd = await startWorkerd(config, [aggPort, pubPort]);
+  workerd = await startWorkerd(config, [aggPort, pubPort], { args: ["--verbose"] });
   figures.workerdStartMs = workerd.startMs;
 });
 
@@ -120,30 +122,30 @@ describe("aggregator socket, Node TLS client", () => {
 describe("aggregator socket, kubectl (kubeconfig with CA data, tls-server-name, client certificate)", () => {
   const server = () => `https://127.0.0.1:${aggPort}`;
 
-  it("correct CA + name + front-proxy client certificate → 200", () => {
+  it("correct CA + name + front-proxy client certificate → 200", async () => {
     const cfg = kubeconfig({ server: server(), ca: pki.ca, serverName: SVC_NAME, cert: pki.clientCert, key: pki.clientKey });
-    const r = kubectl(cfg, ["get", "--raw", "/apis/custom.metrics.k8s.io/v1beta2"]);
+    const r = await getRaw(cfg, "/apis/custom.metrics.k8s.io/v1beta2");
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ kind: "APIResourceList", groupVersion: "custom.metrics.k8s.io/v1beta2" });
   });
 
-  it("no client certificate → refused", () => {
+  it("no client certificate → refused", async () => {
     const cfg = kubeconfig({ server: server(), ca: pki.ca, serverName: SVC_NAME });
-    const r = kubectl(cfg, ["get", "--raw", "/apis/custom.metrics.k8s.io/v1beta2"]);
+    const r = await getRaw(cfg, "/apis/custom.metrics.k8s.io/v1beta2");
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/certificate required/);
   });
 
-  it("client certificate from another CA → refused", () => {
+  it("client certificate from another CA → refused", async () => {
     const cfg = kubeconfig({ server: server(), ca: pki.ca, serverName: SVC_NAME, cert: pki.rogueClientCert, key: pki.rogueClientKey });
-    const r = kubectl(cfg, ["get", "--raw", "/apis/custom.metrics.k8s.io/v1beta2"]);
+    const r = await getRaw(cfg, "/apis/custom.metrics.k8s.io/v1beta2");
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/unknown certificate authority/);
   });
 
-  it("wrong tls-server-name → x509 name error", () => {
+  it("wrong tls-server-name → x509 name error", async () => {
     const cfg = kubeconfig({ server: server(), ca: pki.ca, serverName: "wrong.custom-metrics.svc", cert: pki.clientCert, key: pki.clientKey });
-    const r = kubectl(cfg, ["get", "--raw", "/apis/custom.metrics.k8s.io/v1beta2"]);
+    const r = await getRaw(cfg, "/apis/custom.metrics.k8s.io/v1beta2");
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/x509: certificate is valid for custom-metrics-apiserver\.custom-metrics\.svc.*not wrong\.custom-metrics\.svc/);
   });
@@ -178,10 +180,10 @@ describe("public socket", () => {
 describe("cli push to the public socket", () => {
   it("writes an object metric with labels and an external metric", async () => {
     const base = `http://127.0.0.1:${pubPort}`;
-    const w = cli(["push", base, "default/deployments.apps/web/queue_depth", "12", "--labels", "queue=jobs", "--token", writeToken]);
+    const w = await cli(["push", base, "default/deployments.apps/web/queue_depth", "12", "--labels", "queue=jobs", "--token", writeToken]);
     expect(w.status, w.stdout + w.stderr).toBe(0);
     expect(w.stdout).toMatch(/^200 /);
-    const e = cli(["push", "--external", base, "default/backlog", "3k", "--token", writeToken]);
+    const e = await cli(["push", "--external", base, "default/backlog", "3k", "--token", writeToken]);
     expect(e.status, e.stdout + e.stderr).toBe(0);
     const r = await tlsRequest({ port: aggPort, path: "/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/deployments.apps/web/queue_depth?metricLabelSelector=queue%3Djobs", ...good() });
     expect(r.status, r.body).toBe(200);
@@ -190,8 +192,8 @@ describe("cli push to the public socket", () => {
     expect(JSON.parse(x.body!).items[0]).toMatchObject({ metricName: "backlog", value: "3k" });
   });
 
-  it("reports a refused write with a non-zero exit code", () => {
-    const w = cli(["push", `http://127.0.0.1:${pubPort}`, "default/pods/web-0/http_requests", "not-a-quantity", "--token", writeToken]);
+  it("reports a refused write with a non-zero exit code", async () => {
+    const w = await cli(["push", `http://127.0.0.1:${pubPort}`, "default/pods/web-0/http_requests", "not-a-quantity", "--token", writeToken]);
     expect(w.status).toBe(1);
     expect(w.stdout).toMatch(/^400 /);
   });
@@ -204,7 +206,7 @@ describe("storage on local disk", () => {
     await workerd.stop();
     const files = readdirSync(join(stateDir, "edge-metrics-adapter-MetricsStore"));
     expect(files.some((f) => f.endsWith(".sqlite"))).toBe(true);
-    workerd = await startWorkerd(config, [aggPort, pubPort]);
+    workerd = await startWorkerd(config, [aggPort, pubPort], { args: ["--verbose"] });
     figures.workerdRestartMs = workerd.startMs;
     const r = await tlsRequest({ port: aggPort, path: "/apis/custom.metrics.k8s.io/v1beta1/namespaces/persist/services/api/queue_depth", ...good() });
     expect(r.status, r.body).toBe(200);
@@ -216,8 +218,8 @@ describe("storage on local disk", () => {
 describe("cli check against the edge node", () => {
   const base = () => [`https://127.0.0.1:${aggPort}`, "--ca", pki.ca, "--client-cert", pki.clientCert, "--client-key", pki.clientKey];
 
-  it("passes every check on the correct endpoint", () => {
-    const r = cli(["check", ...base()]);
+  it("passes every check on the correct endpoint", async () => {
+    const r = await cli(["check", ...base()]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     for (const c of ["TLS handshake", "certificate chain", "certificate name", "client certificate accepted", "client certificate demanded"]) {
       expect(r.stdout).toMatch(new RegExp(`^PASS\\s+${c}`, "m"));
@@ -226,20 +228,20 @@ describe("cli check against the edge node", () => {
     expect(r.stdout.match(/^PASS\s+latency /gm)).toHaveLength(3);
   });
 
-  it("fails the chain check with the wrong CA", () => {
-    const r = cli(["check", `https://127.0.0.1:${aggPort}`, "--ca", pki.rogueCa, "--client-cert", pki.clientCert, "--client-key", pki.clientKey]);
+  it("fails the chain check with the wrong CA", async () => {
+    const r = await cli(["check", `https://127.0.0.1:${aggPort}`, "--ca", pki.rogueCa, "--client-cert", pki.clientCert, "--client-key", pki.clientKey]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^FAIL\s+certificate chain/m);
   });
 
-  it("fails the name check for another service name", () => {
-    const r = cli(["check", ...base(), "--service", "other-adapter"]);
+  it("fails the name check for another service name", async () => {
+    const r = await cli(["check", ...base(), "--service", "other-adapter"]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^FAIL\s+certificate name\s+not valid for other-adapter\.custom-metrics\.svc/m);
   });
 
-  it("fails when the client certificate is from another CA", () => {
-    const r = cli(["check", `https://127.0.0.1:${aggPort}`, "--ca", pki.ca, "--client-cert", pki.rogueClientCert, "--client-key", pki.rogueClientKey]);
+  it("fails when the client certificate is from another CA", async () => {
+    const r = await cli(["check", `https://127.0.0.1:${aggPort}`, "--ca", pki.ca, "--client-cert", pki.rogueClientCert, "--client-key", pki.rogueClientKey]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^FAIL\s+client certificate accepted.*unknown ca/m);
   });

@@ -5,7 +5,8 @@
  * Available, namespace deletion completes and the HPA holds its replicas; it starts again on the same
  * --persist-to directory and scaling resumes.
  *
- * Expected replica counts: shared/reference/kubernetes-metrics-apis.md §2c, tolerance τ = 0.1.
+ * Expected replica counts: the HPA's replica calculation (kubernetes/kubernetes
+ * pkg/controller/podautoscaler/replica_calculator.go), default tolerance τ = 0.1.
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   APISERVICES, apiServiceAvailable, apply, cluster, createNamespace, deleteNamespace, deployment, expectApiResourcesClean,
   expectReplicasHeld, freePort, hpa, hpaStatus, kubectl, kubectlRun, postWrite, renderedManifests, servingPki, sleep,
-  startBridge, startWrangler, stopAll, Timings, waitApiServicesAvailable, waitFor, waitReplicas, writeToken,
+  finish, startBridge, startWrangler, Timings, waitApiServicesAvailable, waitFor, waitReplicas, writeToken,
   type Cluster, type Proc, type ServingPki, type Wrangler,
 } from "./lib";
 
@@ -42,9 +43,9 @@ const objectMetric = (name: string, averageValue: string) => ({
 
 beforeAll(async () => {
   const dir = join(c.runDir, "bridge");
-  pki = await servingPki(join(dir, "pki"));
+  pki = await servingPki(c, join(dir, "pki"));
   const readToken = `k8s-bridge-read-${Math.random().toString(36).slice(2)}`;
-  const w = writeToken("k8s-scenarios-bridge");
+  const w = await writeToken("k8s-scenarios-bridge");
   token = w.token;
   vars = { DEPLOYMENT: "cloudflare", READ_TOKEN: readToken, WRITE_TOKENS: w.writeTokens };
   upstreamPort = await freePort();
@@ -57,11 +58,7 @@ beforeAll(async () => {
   t.mark("bridgeStart");
 }, 300_000);
 
-afterAll(async () => {
-  await kubectlRun(c, ["delete", "apiservice", ...APISERVICES, "--ignore-not-found"]);
-  await stopAll();
-  t.save(c, "bridge");
-});
+afterAll(() => finish(c, t, "bridge"));
 
 describe(`bridge → wrangler dev on a real control plane (${c.version})`, () => {
   it("deploy/ re-rendered for the bridge's port: every APIService becomes Available", async () => {

@@ -4,15 +4,16 @@
  * front-proxy CA only) ← writes on the public socket. A real HPA controller (kube-controller-manager) reads the
  * metrics and scales real Deployments.
  *
- * Expected replica counts follow shared/reference/kubernetes-metrics-apis.md §2c with tolerance τ = 0.1; each
- * expectation is written next to its formula. No kubelet runs: where readiness matters, pod status is set
+ * Expected replica counts follow the HPA's replica calculation (kubernetes/kubernetes
+ * pkg/controller/podautoscaler/replica_calculator.go) with the default tolerance τ = 0.1; each expectation is
+ * written next to its formula. No kubelet runs: where readiness matters, pod status is set
  * through the API (markRunning).
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   APISERVICES, apply, cluster, createNamespace, delta, deleteNamespace, deployment, expectApiResourcesClean, expectReplicasHeld,
-  hpa, hpaStatus, kubectl, kubectlRun, markRunning, renderedManifests, servingPki, sleep, startEdgeNode, stopAll, Timings,
+  hpa, hpaStatus, kubectl, kubectlRun, markRunning, renderedManifests, servingPki, sleep, finish, startEdgeNode, Timings,
   waitApiServicesAvailable, waitFor, waitPods, waitReplicas, type Cluster, type EdgeNode, type ServingPki,
 } from "./lib";
 
@@ -33,18 +34,13 @@ async function newNamespace(ns: string): Promise<string> {
 
 beforeAll(async () => {
   const dir = join(c.runDir, "edge");
-  pki = await servingPki(join(dir, "pki"));
+  pki = await servingPki(c, join(dir, "pki"));
   t.mark("pki");
   edge = await startEdgeNode(c, pki, dir);
   t.mark("edgeNodeStart");
 }, 300_000);
 
-afterAll(async () => {
-  // Leave the cluster as the bridge scenarios expect it: no APIServices pointing at a dead edge node.
-  await kubectlRun(c, ["delete", "apiservice", ...APISERVICES, "--ignore-not-found"]);
-  await stopAll();
-  t.save(c, "edge");
-});
+afterAll(() => finish(c, t, "edge"));
 
 describe(`edge node on a real control plane (${c.version})`, () => {
   it("registers deploy/ rendered by our CLI and every APIService becomes Available", async () => {
@@ -60,7 +56,7 @@ describe(`edge node on a real control plane (${c.version})`, () => {
   it("(a) Object metric on deployments.apps, AverageValue target: scales up, down, and respects the tolerance", async () => {
     const ns = await newNamespace("s-object");
     await apply(c, deployment("web", 1), ns);
-    // The seed's example write.
+    // The README's first example write (the write path of the upstream custom-metrics-apiserver test adapter).
     await edge.write(`/write-metrics/namespaces/${ns}/deployments.apps/web/requests_per_second`, "2300m");
     await apply(c, hpa("web", "web", [{
       type: "Object",

@@ -1,30 +1,31 @@
 /**
- * Shared harness for the control-plane scenarios (test/k8s/scenarios/*.test.ts).
+ * What the control-plane scenarios (test/k8s/scenarios/*.test.ts) share on top of the common harness
+ * (test/harness): the cluster's environment, kubectl against it, workloads and HPAs, APIService checks, and the
+ * edge node, bridge and wrangler dev wired to the cluster.
  *
  * The control plane (etcd + kube-apiserver + kube-controller-manager) is started by `test/k8s/run.sh` through
  * `test/k8s/control-plane.sh run <minor> -- vitest ...`, which exports its variables (KUBECONFIG, K8S_KUBECTL,
  * K8S_FRONT_PROXY_CA_FILE, K8S_LOG_DIR, ...) into this process. Everything we start ourselves (workerd edge node,
- * workerd bridge, wrangler dev) runs in its own process group, logs to $K8S_LOG_DIR/<name>.log (git-ignored, tailed
- * by control-plane.sh on failure) and records its pgid in $K8S_RUN_DIR/pids/<name>.pid, so control-plane.sh's
- * stop (its EXIT trap, or its watchdog) kills it too even if this process dies without running afterAll.
+ * workerd bridge, wrangler dev) logs to $K8S_LOG_DIR/<name>.log (git-ignored, tailed by control-plane.sh on
+ * failure) and records its process group in $K8S_RUN_DIR/pids/<name>.pid, so control-plane.sh's stop (its EXIT
+ * trap, or its watchdog) kills it too even if this process dies without running afterAll.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { buildBundle, bundleIsStale, OFFLINE_ENV } from "../../../cli/lib/build";
 import { render } from "../../../cli/manifests";
-import { createCA, issue, loadSigner, serviceDnsNames } from "../../../cli/lib/pki";
-import { wranglerCompat, writeWorkerdDir } from "../../../cli/lib/workerd";
-import { createToken, freePort, ROOT, tcpOpen } from "../../node/helpers";
+import {
+  cleanup, freePort, kubectl as runKubectl, makeTokens, ROOT, sleep, startWranglerDev, testPki, waitFor as poll, WorkerdNode,
+  type Proc, type Run, type TestPki, type WranglerDev,
+} from "../../harness";
 
-export { freePort, ROOT };
+export { freePort, ROOT, sleep, type Proc };
+export type Wrangler = WranglerDev;
 
 // ---------------------------------------------------------------------------------------------- environment
 export interface Cluster {
   runDir: string;
   version: string;
-  kubectlBin: string;
   kubeconfig: string;
   frontProxyCa: string;
   logDir: string;
@@ -38,17 +39,30 @@ export function cluster(): Cluster {
     throw new Error(`no control plane in the environment (${missing.join(", ")} unset): run \`npm run test:k8s\`, or\n` +
       `  test/k8s/control-plane.sh run 1.37 -- npx vitest run --config vitest.k8s.config.ts`);
   }
-  return {
-    runDir: e.K8S_RUN_DIR!,
-    version: e.K8S_VERSION!,
-    kubectlBin: e.K8S_KUBECTL!,
-    kubeconfig: e.KUBECONFIG!,
-    frontProxyCa: e.K8S_FRONT_PROXY_CA_FILE!,
-    logDir: e.K8S_LOG_DIR!,
-  };
+  return { runDir: e.K8S_RUN_DIR!, version: e.K8S_VERSION!, kubeconfig: e.KUBECONFIG!, frontProxyCa: e.K8S_FRONT_PROXY_CA_FILE!, logDir: e.K8S_LOG_DIR! };
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Where a process we start logs, records its group for control-plane.sh, and how long it may live. */
+const supervised = (c: Cluster, name: string) => ({
+  name,
+  logFile: join(c.logDir, `${name}.log`),
+  pidDir: join(c.runDir, "pids"),
+  lifetimeSeconds: Number(process.env.K8S_MAX_LIFETIME ?? 1800),
+});
+
+/**
+ * afterAll of a scenario file: unregisters our APIServices (the next file expects none pointing at a process that
+ * is gone), stops everything this file started and writes its timeline.
+ */
+export async function finish(c: Cluster, t: Timings, file: string): Promise<void> {
+  await kubectlRun(c, ["delete", "apiservice", ...APISERVICES, "--ignore-not-found"]);
+  await cleanup();
+  t.save(c, file);
+}
+
+/** Polls with the scenarios' defaults (90 s, every 500 ms: each poll runs kubectl). */
+export const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 90_000, everyMs = 500) =>
+  poll(what, fn, timeoutMs, { everyMs });
 
 /** Timeline of the run (printed in afterAll and written to $K8S_RUN_DIR/timings-<file>.json). */
 export class Timings {
@@ -71,30 +85,11 @@ export class Timings {
 }
 
 // ---------------------------------------------------------------------------------------------- kubectl
-export interface KubectlResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type KubectlResult = Run;
 
-/** Runs kubectl asynchronously (the event loop must keep serving while we wait). */
+/** kubectl against the control plane (the harness finds its binary through K8S_KUBECTL). */
 export function kubectlRun(c: Cluster, args: string[], input?: string, timeoutMs = 60_000): Promise<KubectlResult> {
-  return new Promise((resolve) => {
-    const child = spawn(c.kubectlBin, ["--request-timeout=30s", ...args], {
-      env: { ...process.env, KUBECONFIG: c.kubeconfig },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    const t = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (status) => {
-      clearTimeout(t);
-      resolve({ status, stdout, stderr });
-    });
-    child.stdin.end(input ?? "");
-  });
+  return runKubectl(args, { kubeconfig: c.kubeconfig, input, timeoutMs });
 }
 
 /** kubectl that must succeed; returns stdout. */
@@ -109,23 +104,6 @@ export async function kubectlJson<T = any>(c: Cluster, args: string[]): Promise<
 }
 
 export const apply = (c: Cluster, yaml: string, ns?: string) => kubectl(c, [...(ns ? ["-n", ns] : []), "apply", "-f", "-"], yaml);
-
-/** Polls fn until it returns a truthy value; the error names what was awaited and the last value seen. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 90_000, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await sleep(everyMs);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------- workloads
 /** A Deployment whose pods never run (no kubelet, no scheduler): the HPA scales its spec.replicas. */
@@ -147,7 +125,8 @@ export function deployment(name: string, replicas: number, labels: Record<string
 
 /**
  * HPA with behavior that lets any change happen on the next sync: no stabilization window, and policies that
- * allow any step (so the replica count jumps straight to what §2c predicts).
+ * allow any step (so the replica count jumps straight to what the HPA's replica calculation predicts: kubernetes/kubernetes
+ * pkg/controller/podautoscaler/replica_calculator.go).
  */
 export function hpa(name: string, target: string, metrics: object[], min = 1, max = 20): string {
   const policies = (percent: number) => [
@@ -305,118 +284,16 @@ export function renderedManifests(caPem: string, port: number): string {
   return files.get("all.yaml")!;
 }
 
-// ---------------------------------------------------------------------------------------------- PKI, tokens, bundle
-export const SVC = "custom-metrics-apiserver.custom-metrics.svc";
-
-export interface ServingPki {
-  caPem: string;
-  ca: string;
-  cert: string;
-  key: string;
-}
-
-/** Our own CA (the APIService caBundle) and a serving certificate for custom-metrics-apiserver.custom-metrics.svc. */
-export async function servingPki(dir: string): Promise<ServingPki> {
-  mkdirSync(dir, { recursive: true });
-  const ca = await createCA("edge-metrics-adapter k8s-scenarios CA");
-  const leaf = await issue(await loadSigner(ca.certPem, ca.keyPem), {
-    commonName: SVC,
-    dnsNames: serviceDnsNames("custom-metrics-apiserver", "custom-metrics"),
-    usage: "server",
-  });
-  const p = { caPem: ca.certPem, ca: join(dir, "ca.crt"), cert: join(dir, "server.crt"), key: join(dir, "server.key") };
-  writeFileSync(p.ca, ca.certPem);
-  writeFileSync(p.cert, leaf.certPem);
-  writeFileSync(p.key, leaf.keyPem, { mode: 0o600 });
-  return p;
-}
-
-/** A write token made by the project's CLI (`token create`): the token and the WRITE_TOKENS JSON. */
-export function writeToken(name: string): { token: string; writeTokens: string } {
-  const t = createToken(name, "*");
-  return { token: t.token, writeTokens: JSON.stringify([t.spec]) };
-}
-
-/** The Worker bundle, built once into test/k8s/.run/bundle and reused while src/ is unchanged. */
-export function bundlePath(): string {
-  const dir = join(ROOT, "test/k8s/.run/bundle");
-  if (bundleIsStale(dir)) buildBundle(dir);
-  return join(dir, "index.js");
-}
-
-// ---------------------------------------------------------------------------------------------- processes
-export interface Proc {
-  name: string;
-  child: ChildProcess;
-  log: string;
-  exited: Promise<number | null>;
-  stop(): Promise<void>;
-  tail(lines?: number): string;
-}
-
-const running = new Set<Proc>();
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    /* gone */
-  }
-}
-
-/**
- * Starts CMD in its own process group, stdout+stderr appended to $K8S_LOG_DIR/<name>.log, pgid recorded in
- * $K8S_RUN_DIR/pids/<name>.pid (control-plane.sh stop kills it if we do not).
- */
-export function startProc(c: Cluster, name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const log = join(c.logDir, `${name}.log`);
-  writeFileSync(log, `# ${new Date().toISOString()} ${cmd} ${args.join(" ")}\n`, { flag: "a" });
-  const fd = openSync(log, "a");
-  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...OFFLINE_ENV, ...env }, detached: true, stdio: ["ignore", fd, fd] });
-  closeSync(fd);
-  const pidFile = join(c.runDir, "pids", `${name}.pid`);
-  if (child.pid !== undefined && existsSync(join(c.runDir, "pids"))) writeFileSync(pidFile, `${child.pid}\n`);
-  const exited = new Promise<number | null>((res) => child.on("exit", (code, sig) => res(code ?? (sig ? -1 : null))));
-  const proc: Proc = {
-    name,
-    child,
-    log,
-    exited,
-    tail: (lines = 40) => (existsSync(log) ? readFileSync(log, "utf8").split("\n").slice(-lines).join("\n") : ""),
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        killGroup(child.pid, "SIGTERM");
-        const t = setTimeout(() => killGroup(child.pid, "SIGKILL"), 8000);
-        await exited;
-        clearTimeout(t);
-      }
-      killGroup(child.pid, "SIGKILL"); // stragglers in the group (wrangler's workerd)
-      rmSync(pidFile, { force: true });
-      running.delete(proc);
-    },
-  };
-  running.add(proc);
-  return proc;
-}
-
-export async function stopAll(): Promise<void> {
-  await Promise.all([...running].map((p) => p.stop()));
-}
-process.on("exit", () => {
-  for (const p of running) killGroup(p.child.pid, "SIGKILL");
-});
-
-export async function waitPort(p: Proc, port: number, timeoutMs = 60_000): Promise<void> {
-  await waitFor(`${p.name} listening on ${port}`, async () => {
-    if (p.child.exitCode !== null) throw new Error(`${p.name} exited (${p.child.exitCode}):\n${p.tail()}`);
-    return tcpOpen(port);
-  }, timeoutMs, 200);
-}
-
 // ---------------------------------------------------------------------------------------------- edge node / bridge / wrangler
+export type ServingPki = TestPki;
+
+/** Our own CA (the APIService caBundle) and the .svc serving certificate; the front-proxy CA is the cluster's. */
+export function servingPki(c: Cluster, dir: string): Promise<ServingPki> {
+  return testPki(dir, { frontProxyCa: c.frontProxyCa });
+}
+
 export interface EdgeNode {
-  proc: Proc;
+  node: WorkerdNode;
   aggregatorPort: number;
   publicPort: number;
   readToken: string;
@@ -427,67 +304,37 @@ export interface EdgeNode {
   counters(): Promise<Map<string, number>>;
 }
 
-const compat = () => wranglerCompat(join(ROOT, "wrangler.toml"));
-
-/** What the edge node and the bridge configs share: the bundle, the .svc keypair, the front-proxy CA, settings. */
-function sharedWorkerdOptions(c: Cluster, pki: ServingPki) {
-  const { date, flags } = compat();
-  return {
-    bundle: bundlePath(),
-    listen: "127.0.0.1",
-    serverCert: pki.cert,
-    serverKey: pki.key,
-    frontProxyCa: c.frontProxyCa,
-    uniqueKey: "edge-metrics-adapter-MetricsStore",
-    compatibilityDate: date,
-    compatibilityFlags: flags,
-    defaultTtlSeconds: "300",
-    readTokenEnv: "READ_TOKEN",
-    writeTokensEnv: "WRITE_TOKENS",
-    vars: {},
-  };
-}
-
 /**
- * Our edge node: real workerd with the config `writeWorkerdDir` renders (the same as `cli workerd-config
- * --mode edge`): aggregator socket with the .svc certificate and the cluster's front-proxy CA; public socket for
- * writes and token reads; Durable Objects on local disk. READ_TOKEN and WRITE_TOKENS come from the environment.
+ * Our edge node: real workerd with the config `cli workerd-config --mode edge` renders: aggregator socket with the
+ * .svc certificate and the cluster's front-proxy CA; public socket for writes and token reads; Durable Objects on
+ * local disk (a fresh store). READ_TOKEN and WRITE_TOKENS come from the environment, as in production.
  */
 export async function startEdgeNode(c: Cluster, pki: ServingPki, dir: string): Promise<EdgeNode> {
-  rmSync(join(dir, "state"), { recursive: true, force: true }); // a fresh store: no values from an earlier run
-  const [aggregatorPort, publicPort] = [await freePort(), await freePort()];
-  const readToken = `k8s-read-${Math.random().toString(36).slice(2)}`;
-  const w = writeToken("k8s-scenarios-edge");
-  const config = writeWorkerdDir({
-    ...sharedWorkerdOptions(c, pki),
+  const node = await WorkerdNode.create({
     mode: "edge",
-    outDir: join(dir, "workerd"),
-    aggregatorPort,
-    publicPort,
-    stateDir: join(dir, "state"),
+    dir,
+    pki,
+    tokens: [{ name: "k8s-scenarios-edge", namespaces: ["*"] }],
+    secretsFromEnv: true,
+    start: { ...supervised(c, "edge-workerd"), args: ["--verbose"] },
   });
-  const proc = startProc(c, "edge-workerd", join(ROOT, "node_modules/.bin/workerd"), ["serve", config, "--verbose"], {
-    READ_TOKEN: readToken,
-    WRITE_TOKENS: w.writeTokens,
-  });
-  await waitPort(proc, aggregatorPort);
-  await waitPort(proc, publicPort);
-  const base = `http://127.0.0.1:${publicPort}`;
+  await node.start(60_000);
+  const writeToken = node.tokens["k8s-scenarios-edge"]!;
   return {
-    proc,
-    aggregatorPort,
-    publicPort,
-    readToken,
-    writeToken: w.token,
-    write: (path, body) => postWrite(base, w.token, path, body),
-    counters: () => scrapeCounters(base, readToken),
+    node,
+    aggregatorPort: node.aggregatorPort,
+    publicPort: node.publicPort,
+    readToken: node.readToken,
+    writeToken,
+    write: (path, body) => postWrite(node.base, writeToken, path, body),
+    counters: () => scrapeCounters(node.base, node.readToken),
   };
 }
 
 export async function postWrite(base: string, token: string, path: string, body: unknown): Promise<any> {
   const r = await fetch(base + path, {
     method: "POST",
-    body: JSON.stringify(body), // "2300m" → "\"2300m\"" (a JSON string, as the seed's curl -d '"1.5"')
+    body: JSON.stringify(body), // "2300m" → "\"2300m\"" (a JSON string, as in the README's curl -d '"1.5"')
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
   });
   const text = await r.text();
@@ -518,46 +365,29 @@ export function delta(a: Map<string, number>, b: Map<string, number>, api: strin
   return d;
 }
 
-export interface Wrangler {
-  proc: Proc;
-  port: number;
-  base: string;
-}
-
 /** `wrangler dev` standing in for the Worker on Cloudflare (DEPLOYMENT=cloudflare), state in persistTo. */
-export async function startWrangler(c: Cluster, port: number, persistTo: string, vars: Record<string, string>): Promise<Wrangler> {
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--inspector-port", String(await freePort()), "--log-level", "warn", "--show-interactive-dev-session=false"];
-  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-  const proc = startProc(c, "wrangler-dev", join(ROOT, "node_modules/.bin/wrangler"), args);
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor("wrangler dev /healthz", async () => {
-    if (proc.child.exitCode !== null) throw new Error(`wrangler dev exited (${proc.child.exitCode}):\n${proc.tail()}`);
-    return (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200;
-  }, 120_000, 300);
-  return { proc, port, base };
+export function startWrangler(c: Cluster, port: number, persistTo: string, vars: Record<string, string>): Promise<WranglerDev> {
+  return startWranglerDev({ ...supervised(c, "wrangler-dev"), port, persistTo, vars });
 }
 
 /** The bridge: workerd with the aggregator socket only, forwarding reads to `upstream` with the read token. */
 export async function startBridge(c: Cluster, pki: ServingPki, dir: string, upstream: string, readToken: string): Promise<{ proc: Proc; port: number }> {
-  const port = await freePort();
-  const config = writeWorkerdDir({
-    ...sharedWorkerdOptions(c, pki),
+  const node = await WorkerdNode.create({
     mode: "bridge",
-    outDir: join(dir, "bridge"),
-    aggregatorPort: port,
-    publicPort: 0,
-    stateDir: join(dir, "bridge-state-unused"),
+    dir: join(dir, "bridge"),
+    pki,
+    readToken,
+    secretsFromEnv: true,
     upstream,
     upstreamTimeoutMs: 2000,
+    start: { ...supervised(c, "bridge-workerd"), args: ["--verbose"] },
   });
-  const proc = startProc(c, "bridge-workerd", join(ROOT, "node_modules/.bin/workerd"), ["serve", config, "--verbose"], { READ_TOKEN: readToken });
-  await waitPort(proc, port);
-  return { proc, port };
+  await node.start(60_000);
+  return { proc: node.proc!, port: node.aggregatorPort };
 }
 
-/** Makes sure a test fails loudly if `cmd` is missing rather than with an obscure spawn error. */
-export function requireBinary(path: string): void {
-  if (!existsSync(path)) throw new Error(`missing ${path} (npm ci?)`);
-  const r = spawnSync(path, ["--version"], { encoding: "utf8", timeout: 30_000 });
-  if (r.status !== 0) throw new Error(`${path} --version failed: ${r.stderr}`);
+/** A write token made as `cli token create` makes it: the token and the WRITE_TOKENS JSON. */
+export async function writeToken(name: string): Promise<{ token: string; writeTokens: string }> {
+  const t = await makeTokens([{ name, namespaces: ["*"] }]);
+  return { token: t.token[name]!, writeTokens: t.writeTokens };
 }
