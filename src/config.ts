@@ -16,6 +16,7 @@ import {
   DEFAULT_SCRAPE_LABELS,
   type MappingConfig,
 } from "./ingest/mapping";
+import { DEFAULT_CLAIM_HOLD_SECONDS } from "./store/catalog-tables";
 import { MAX_RATE_WINDOW_MS } from "./store/counter-history";
 
 export type Deployment = "dev" | "cloudflare" | "edge" | "bridge";
@@ -42,6 +43,8 @@ export interface Limits {
   readonly maxNamespaces: number;
   /** Namespaces one write request may touch. */
   readonly maxNamespacesPerWrite: number;
+  /** How long a CRD's scope claim outlives its holder's last write (store/catalog-tables.ts). */
+  readonly scopeClaimHoldSeconds: number;
 }
 
 export interface BridgeConfig {
@@ -72,6 +75,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxMetrics: 5_000,
   maxNamespaces: 1_000,
   maxNamespacesPerWrite: 100,
+  scopeClaimHoldSeconds: DEFAULT_CLAIM_HOLD_SECONDS,
 };
 export const DEFAULT_WRITE_RATE_LIMIT = "3000/60";
 export const DEFAULT_READ_RATE_LIMIT = "6000/60";
@@ -143,7 +147,7 @@ export function readConfig(env: Partial<Env>): Config {
   const key = JSON.stringify([
     env.DEPLOYMENT, env.DEFAULT_TTL_SECONDS, env.READ_TOKEN, env.WRITE_TOKENS, env.WRITE_RATE_LIMIT, env.MAX_SERIES_PER_NAMESPACE,
     env.READ_MTLS_ISSUER_SKI, env.UPSTREAM_URL, env.UPSTREAM_TIMEOUT_MS, env.MAX_METRICS_PER_NAMESPACE, env.MAX_METRICS, env.MAX_NAMESPACES,
-    env.READ_RATE_LIMIT, env.OBJECT_LABELS, env.RATE_WINDOW_SECONDS,
+    env.READ_RATE_LIMIT, env.OBJECT_LABELS, env.RATE_WINDOW_SECONDS, env.SCOPE_CLAIM_HOLD_SECONDS,
   ]);
   const cached = memo.get(key);
   if (cached) return cached;
@@ -168,6 +172,7 @@ export function readConfig(env: Partial<Env>): Config {
       maxMetricsPerNamespace: positiveInteger("MAX_METRICS_PER_NAMESPACE", env.MAX_METRICS_PER_NAMESPACE, DEFAULT_LIMITS.maxMetricsPerNamespace, 100_000),
       maxMetrics: positiveInteger("MAX_METRICS", env.MAX_METRICS, DEFAULT_LIMITS.maxMetrics, 100_000),
       maxNamespaces: positiveInteger("MAX_NAMESPACES", env.MAX_NAMESPACES, DEFAULT_LIMITS.maxNamespaces, 100_000),
+      scopeClaimHoldSeconds: positiveInteger("SCOPE_CLAIM_HOLD_SECONDS", env.SCOPE_CLAIM_HOLD_SECONDS, DEFAULT_CLAIM_HOLD_SECONDS, 7 * 24 * 3600),
     },
     mapping: {
       objectLabels: objectLabelRules(env.OBJECT_LABELS),

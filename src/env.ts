@@ -35,6 +35,8 @@ export interface Env {
   READ_RATE_LIMIT?: string;
   /** Ingestion: JSON `[label, resource]` pairs naming the described object (ingest/mapping.ts has the default). */
   OBJECT_LABELS?: string;
+  /** How long a CRD's scope claim outlives its holder's last write, in seconds. Default 300. */
+  SCOPE_CLAIM_HOLD_SECONDS?: string;
   /** Ingestion: the rate() window counters are served over, in seconds. Default 60. */
   RATE_WINDOW_SECONDS?: string;
   /** Cloudflare mTLS for reads: the issuer SKI (hex) a client certificate must chain to. */

@@ -14,9 +14,9 @@
  * the whole group when two entries of one parent resource disagree on `namespaced`, apiserver
  * pkg/endpoints/installer.go ConvertGroupVersionIntoToDiscovery): the scope of the first writer holds while
  * it has live values *and* writes of that scope keep coming; it lapses when its values are deleted or expire,
- * or CLAIM_HOLD_MS after the last write of that scope, whatever the TTL of the values written. Then a writer
+ * or SCOPE_CLAIM_HOLD_SECONDS (default 300) after the last write of that scope, whatever the TTL of the values written. Then a writer
  * of the other scope may take it; values of the old scope stay readable by path but leave discovery. So one
- * tenant's claim blocks another for at most CLAIM_HOLD_MS after it stops writing.
+ * tenant's claim blocks another for at most that hold after it stops writing.
  */
 
 /** `custom` identities are (resource, metric); `external` identities are (metric) with resource "". */
@@ -57,8 +57,8 @@ export interface Identity {
   readonly metric: string;
 }
 
-/** A claim lapses this long after the last write of its scope. */
-export const CLAIM_HOLD_MS = 5 * 60_000;
+/** A claim lapses this long after the last write of its scope, by default. */
+export const DEFAULT_CLAIM_HOLD_SECONDS = 300;
 /** A claim is refreshed on disk at most this often by a steady writer. */
 const CLAIM_REFRESH_MS = 30_000;
 
@@ -88,6 +88,8 @@ export class CatalogTables {
   #identities: Map<string, number> | null = null;
   /** When each claim's scope was last written (memory only; lost on restart, which only lengthens a hold). */
   readonly #claimWrites = new Map<string, number>();
+  /** The hold the last claim call asked for (the alarm releases claims with it). */
+  #holdMs = DEFAULT_CLAIM_HOLD_SECONDS * 1000;
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
@@ -214,7 +216,8 @@ export class CatalogTables {
   // ---- scope claims ---------------------------------------------------------------------------------
 
   /** Claims scopes all or nothing; a claim of the other scope is refused while the holder's hold lasts. */
-  claimScopes(claims: readonly ScopeClaim[], now: number): { conflicts: ScopeConflict[] } {
+  claimScopes(claims: readonly ScopeClaim[], holdMs: number, now: number): { conflicts: ScopeConflict[] } {
+    this.#holdMs = holdMs;
     const conflicts: ScopeConflict[] = [];
     const toWrite: ScopeClaim[] = [];
     for (const claim of claims) {
@@ -223,9 +226,9 @@ export class CatalogTables {
       if (existing === undefined) toWrite.push(claim);
       else if ((existing.namespaced === 1) === claim.namespaced) {
         if (now - (this.#claimWrites.get(claim.resource) ?? 0) >= CLAIM_REFRESH_MS) this.#claimWrites.set(claim.resource, now);
-      } else if (now - lastWrite < CLAIM_HOLD_MS && this.#liveUnder(claim.resource, existing.namespaced === 1, now)) {
+      } else if (now - lastWrite < holdMs && this.#liveUnder(claim.resource, existing.namespaced === 1, now)) {
         if (!this.#claimWrites.has(claim.resource)) this.#claimWrites.set(claim.resource, now);
-        conflicts.push({ resource: claim.resource, namespaced: existing.namespaced === 1, lapsesAt: lastWrite + CLAIM_HOLD_MS });
+        conflicts.push({ resource: claim.resource, namespaced: existing.namespaced === 1, lapsesAt: lastWrite + holdMs });
       } else toWrite.push(claim);
     }
     if (conflicts.length > 0 || toWrite.length === 0) return { conflicts };
@@ -260,7 +263,7 @@ export class CatalogTables {
       for (const { resource } of this.#sql.exec<{ resource: string }>(
         "SELECT resource FROM scopes WHERE NOT EXISTS (SELECT 1 FROM catalog c WHERE c.kind = 'custom' AND c.resource = scopes.resource)",
       ).toArray()) {
-        if (now - (this.#claimWrites.get(resource) ?? 0) < CLAIM_HOLD_MS) continue;
+        if (now - (this.#claimWrites.get(resource) ?? 0) < this.#holdMs) continue;
         this.#sql.exec("DELETE FROM scopes WHERE resource = ?", resource);
         this.#claimWrites.delete(resource);
       }

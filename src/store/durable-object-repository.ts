@@ -62,7 +62,7 @@ const labelTexts = new LabelTextMemo(10_000);
 
 export class DurableObjectRepository implements MetricRepository {
   readonly #ns: MetricsNamespace;
-  readonly #limits: PartitionLimits & { readonly maxNamespacesPerWrite: number };
+  readonly #limits: PartitionLimits & { readonly maxNamespacesPerWrite: number; readonly claimHoldMs: number };
   readonly #catalog: CatalogClient;
 
   constructor(ns: MetricsNamespace, limits: Limits) {
@@ -73,6 +73,7 @@ export class DurableObjectRepository implements MetricRepository {
       maxMetrics: limits.maxMetrics,
       maxNamespaces: limits.maxNamespaces,
       maxNamespacesPerWrite: limits.maxNamespacesPerWrite,
+      claimHoldMs: limits.scopeClaimHoldSeconds * 1000,
     };
     this.#catalog = new CatalogClient(ns);
   }
@@ -128,7 +129,7 @@ export class DurableObjectRepository implements MetricRepository {
     if (claims.size === 0) return;
     let conflicts;
     try {
-      ({ conflicts } = await this.#catalog.call((c) => c.catalogClaimScopes([...claims].map(([resource, namespaced]) => ({ resource, namespaced })), now)));
+      ({ conflicts } = await this.#catalog.call((c) => c.catalogClaimScopes([...claims].map(([resource, namespaced]) => ({ resource, namespaced })), this.#limits.claimHoldMs, now)));
     } catch (e) {
       throw storageFailure(e, "catalog");
     }

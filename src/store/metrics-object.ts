@@ -252,8 +252,8 @@ export class MetricsStore extends DurableObject<StoreBindings> {
     return this.#catalogTables.list(kind, now);
   }
 
-  catalogClaimScopes(claims: readonly ScopeClaim[], now: number): { conflicts: ScopeConflict[] } {
-    return this.#catalogTables.claimScopes(claims, now);
+  catalogClaimScopes(claims: readonly ScopeClaim[], holdMs: number, now: number): { conflicts: ScopeConflict[] } {
+    return this.#catalogTables.claimScopes(claims, holdMs, now);
   }
 
   // ---- expiry and heartbeat -------------------------------------------------------------------------
