@@ -13,6 +13,7 @@ import type { AppEnv } from "./http/app-env";
 import { onError, onNotFound, statusResponse } from "./http/errors";
 import { customMetricsApp, externalMetricsApp } from "./http/read";
 import { otlpApp } from "./http/otlp";
+import { pushgatewayApp } from "./http/pushgateway";
 import { remoteWriteApp } from "./http/remote-write";
 import { requestCounter, selfMetricsApp } from "./http/self-metrics";
 import { externalWriteApp, objectWriteApp } from "./http/write";
@@ -60,5 +61,6 @@ export function createApp(deps: AppDeps = {}) {
   app.route("/write-external-metrics", externalWriteApp());
   app.route("/", remoteWriteApp());
   app.route("/", otlpApp());
+  app.route("/", pushgatewayApp());
   return app;
 }

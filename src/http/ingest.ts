@@ -39,11 +39,11 @@ export function ttlParam(c: Context<AppEnv>): number {
   return n;
 }
 
-export async function ingest(c: Context<AppEnv>, series: readonly DecodedSeries[], options: IngestOptions): Promise<IngestResult> {
-  const now = c.get("now");
+/** The mapping and the authorization of every series: what a protocol then hands to the store. */
+export function prepareIngest(c: Context<AppEnv>, series: readonly DecodedSeries[], options: IngestOptions): Mapped {
   let mapped: Mapped;
   try {
-    mapped = mapSeries(series, { config: c.get("config").mapping, defaultNamespace: options.defaultNamespace, ttlSeconds: options.ttlSeconds, now });
+    mapped = mapSeries(series, { config: c.get("config").mapping, defaultNamespace: options.defaultNamespace, ttlSeconds: options.ttlSeconds, now: c.get("now") });
   } catch (e) {
     if (e instanceof MappingError) throw badRequest(`${e.message}; nothing was stored`);
     throw e;
@@ -64,13 +64,23 @@ export async function ingest(c: Context<AppEnv>, series: readonly DecodedSeries[
   };
   for (const s of mapped.externals) check(s.namespace, s.metric);
   for (const s of mapped.objects) check(scopeNamespace(s.target), s.metric);
+  return mapped;
+}
+
+/** Counts what a protocol received and what became of it (self-metrics); returns the samples taken in. */
+export function countIngested(protocol: IngestProtocol, mapped: Mapped, receipt: WriteReceipt): number {
+  const written = Math.max(0, mapped.received - [...mapped.skipped.values()].reduce((a, b) => a + b, 0) - receipt.skippedExternal);
+  countIngest(protocol, "written", written);
+  for (const [reason, n] of mapped.skipped) countIngest(protocol, reason, n);
+  countIngest(protocol, "older than the stored value", receipt.skippedExternal);
+  return written;
+}
+
+export async function ingest(c: Context<AppEnv>, series: readonly DecodedSeries[], options: IngestOptions): Promise<IngestResult> {
+  const mapped = prepareIngest(c, series, options);
   const receipt =
     mapped.objects.length + mapped.externals.length === 0
       ? { written: 0, skipped: 0, skippedExternal: 0 }
-      : await c.get("store").write({ objects: mapped.objects, externals: mapped.externals }, now);
-  const written = Math.max(0, mapped.received - [...mapped.skipped.values()].reduce((a, b) => a + b, 0) - receipt.skippedExternal);
-  countIngest(options.protocol, "written", written);
-  for (const [reason, n] of mapped.skipped) countIngest(options.protocol, reason, n);
-  countIngest(options.protocol, "older than the stored value", receipt.skippedExternal);
-  return { ...mapped, receipt, accepted: written };
+      : await c.get("store").write({ objects: mapped.objects, externals: mapped.externals }, c.get("now"));
+  return { ...mapped, receipt, accepted: countIngested(options.protocol, mapped, receipt) };
 }

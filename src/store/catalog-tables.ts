@@ -141,6 +141,10 @@ export class CatalogTables {
     return this.#partitions.has(partition);
   }
 
+  registered(): string[] {
+    return [...this.#partitions.keys()].sort();
+  }
+
   // ---- discovery index ------------------------------------------------------------------------------
 
   #liveIdentities(now: number): Map<string, number> {

@@ -28,7 +28,8 @@ import { LabelTextMemo } from "./label-text";
 import type { MetricsStore, PartitionLimits } from "./metrics-object";
 import { CLUSTER_PARTITION, partitionForNamespace, partitionForObject } from "./partition";
 import { toRequirements, type DeleteCommand } from "./partition-tables";
-import type { ExternalListQuery, MetricRepository, ObjectListQuery, WriteBatch, WriteReceipt } from "./repository";
+import type { StoredPushGroup } from "./push-groups";
+import type { ExternalListQuery, MetricRepository, ObjectListQuery, PushCommand, PushGroup, WriteBatch, WriteReceipt } from "./repository";
 
 export type { MetricsNamespace };
 
@@ -120,6 +121,62 @@ export class DurableObjectRepository implements MetricRepository {
     if (refusal) throw new MetricsError(refusal.reason, refusal.message, { retryAfterSeconds: refusal.retryAfterSeconds });
     const sum = (f: (r: (typeof results)[number]) => number) => results.reduce((n, r) => n + f(r), 0);
     return { written: sum((r) => r.written), skipped: sum((r) => r.skipped), skippedExternal: sum((r) => r.skippedExternal) };
+  }
+
+  async pushGroup(command: PushCommand, now: number): Promise<WriteReceipt> {
+    const home = partitionForNamespace(command.namespace);
+    const previous = (await this.#registered(home))
+      ? ((await this.#onPartition(home, (s) => s.pushGroupMeta(command.groupKey))) as StoredPushGroup | null)
+      : null;
+    const byPartition = new Map<string, { objects: ObjectSample[]; externals: ExternalSample[] }>();
+    const slot = (p: string) => byPartition.get(p) ?? byPartition.set(p, { objects: [], externals: [] }).get(p)!;
+    for (const p of previous?.partitions ?? []) slot(p);
+    for (const s of command.objects) slot(partitionForObject(s.target.namespace)).objects.push(s);
+    for (const s of command.externals) slot(partitionForNamespace(s.namespace)).externals.push(s);
+    slot(home);
+    if (byPartition.size > this.#limits.maxNamespacesPerWrite) {
+      throw new MetricsError("RequestEntityTooLarge", `a push may touch at most ${this.#limits.maxNamespacesPerWrite} namespaces; this one touches ${byPartition.size}`);
+    }
+    await this.#claimScopes({ objects: command.objects, externals: command.externals }, now);
+    const holding = [...byPartition].filter(([p, b]) => p === home || b.objects.length + b.externals.length > 0).map(([p]) => p);
+    const call = (p: string, b: { objects: ObjectSample[]; externals: ExternalSample[] }, meta?: PushCommand["meta"]) =>
+      this.#onPartition(p, (s) =>
+        s.pushGroup(p, {
+          groupKey: command.groupKey, mode: command.mode, replaced: command.replaced, objects: b.objects, externals: b.externals,
+          ...(meta === undefined ? {} : { meta: meta === null ? null : { ...meta, partitions: holding } }),
+        }, this.#limits, now));
+    // The home partition goes last: its metadata then names only partitions already written.
+    const others = [...byPartition].filter(([p]) => p !== home);
+    const results = await Promise.all(others.map(([p, b]) => call(p, b)));
+    results.push(await call(home, byPartition.get(home)!, command.meta));
+    this.#discoveryChanged();
+    const registry = discoveryCache(this.#ns).registry;
+    for (const p of holding) registry.set(p, { registered: true, at: Date.now() });
+    const refusal = results.find((r) => r.refusal !== null)?.refusal;
+    if (refusal) throw new MetricsError(refusal.reason, refusal.message, { retryAfterSeconds: refusal.retryAfterSeconds });
+    const sum = (f: (r: (typeof results)[number]) => number) => results.reduce((n, r) => n + f(r), 0);
+    return { written: sum((r) => r.written), skipped: sum((r) => r.skipped), skippedExternal: sum((r) => r.skippedExternal) };
+  }
+
+  async listPushGroups(now: number): Promise<PushGroup[]> {
+    let partitions: string[];
+    try {
+      partitions = await this.#catalog.call((c) => c.catalogPartitions());
+    } catch (e) {
+      throw storageFailure(e, "catalog");
+    }
+    const homes = partitions.filter((p) => p.startsWith("ns:"));
+    const out: PushGroup[] = [];
+    // A few at a time: each visit wakes one Durable Object.
+    for (let i = 0; i < homes.length; i += 16) {
+      const batch = homes.slice(i, i + 16);
+      const lists = (await Promise.all(batch.map((p) => this.#onPartition(p, (s) => s.listPushGroups(now))))) as StoredPushGroup[][];
+      lists.forEach((list, k) => {
+        const namespace = batch[k]!.slice("ns:".length);
+        for (const g of list) out.push({ namespace, grouping: g.grouping, view: g.view, pushTime: g.pushTime, expiresAt: g.expiresAt });
+      });
+    }
+    return out;
   }
 
   /** Scope claims of resources known only by name, for the whole batch, before anything is written. */

@@ -33,6 +33,7 @@ import {
   type PartitionObjectQuery,
   type SelectorRequirements,
 } from "./partition-tables";
+import type { PushGroupMeta, StoredPushGroup } from "./push-groups";
 
 /** Alarms are rounded up to this grid so a stream of writes does not reschedule on every sample. */
 const ALARM_GRID_MS = 5_000;
@@ -50,6 +51,18 @@ export interface PartitionLimits {
   readonly maxMetricsPerNamespace: number;
   readonly maxMetrics: number;
   readonly maxNamespaces: number;
+}
+
+/** One partition's part of a Pushgateway push (store/push-groups.ts). */
+export interface PartitionPush {
+  readonly groupKey: string;
+  readonly mode: "put" | "post" | "delete";
+  /** For `post`: the metric names whose series the push replaces. */
+  readonly replaced: readonly string[];
+  readonly objects: readonly ObjectSample[];
+  readonly externals: readonly ExternalSample[];
+  /** The group's metadata, for its home partition only; null removes it. */
+  readonly meta?: PushGroupMeta | null;
 }
 
 /** A write refused for a reason the caller can act on; nothing was stored. */
@@ -166,6 +179,44 @@ export class MetricsStore extends DurableObject<StoreBindings> {
     return null;
   }
 
+  /**
+   * A Pushgateway push in this partition (partition-tables.ts applyPush): registered and admitted like a write;
+   * `meta` is given only to the group's home partition.
+   */
+  async pushGroup(partition: string, push: PartitionPush, limits: PartitionLimits, now: number): Promise<WriteOutcome> {
+    const tables = this.#tables;
+    const refused = (refusal: PartitionRefusal): WriteOutcome => ({ refusal, catalogChanged: false, written: 0, skipped: 0, skippedExternal: 0 });
+    const local = this.checkWrite(push.objects, push.externals, limits);
+    if (local) return refused(local);
+    try {
+      if (this.#generation === null && (push.objects.length + push.externals.length > 0 || push.meta)) {
+        const problem = await this.#register(partition, limits.maxNamespaces, now);
+        if (problem) return refused({ reason: "InsufficientStorage", message: problem });
+      }
+      const added = tables.newIdentities(push.objects, push.externals);
+      if (added.length > 0) {
+        const { refused: problem } = await this.#catalogClient.call((c) => c.catalogAdmit(added, limits.maxMetrics, now));
+        if (problem) return refused({ reason: "Invalid", message: problem });
+      }
+    } catch (e) {
+      console.error(`edge-metrics-adapter: catalog unreachable before a push to ${partition}: ${(e as Error).message}`);
+      return refused({ reason: "ServiceUnavailable", message: "the metrics catalog could not be reached, so nothing was stored; retry shortly", retryAfterSeconds: CATALOG_RETRY_AFTER_S });
+    }
+    const result = tables.applyPush(push.groupKey, push.mode, push.replaced, push.objects, push.externals, push.meta, now);
+    const groupExpiry = push.meta ? push.meta.expiresAt : Infinity;
+    await this.#scheduleAlarm(Math.min(result.earliestExpiry, groupExpiry, now + HEARTBEAT_MS));
+    const reported = await this.#reportQuietly(partition, result.updates, now);
+    return { refusal: null, catalogChanged: reported && result.updates.length > 0, written: result.written, skipped: result.skipped, skippedExternal: result.skippedExternal };
+  }
+
+  pushGroupMeta(groupKey: string): StoredPushGroup | null {
+    return this.#tables.pushGroup(groupKey);
+  }
+
+  listPushGroups(now: number): StoredPushGroup[] {
+    return this.#tables.pushGroups(now);
+  }
+
   getObjectMetric(resource: string, namespace: string, name: string, metric: string, metricSelector: SelectorRequirements, now: number): ObjectRow | null {
     return this.#tables.getObjectMetric(resource, namespace, name, metric, metricSelector, now);
   }
@@ -236,6 +287,10 @@ export class MetricsStore extends DurableObject<StoreBindings> {
 
   catalogIsRegistered(partition: string): boolean {
     return this.#catalogTables.isRegistered(partition);
+  }
+
+  catalogPartitions(): string[] {
+    return this.#catalogTables.registered();
   }
 
   catalogAdmit(identities: readonly Identity[], maxIdentities: number, now: number): { refused: string | null } {

@@ -32,6 +32,7 @@ import type { CatalogUpdate, Identity, MetricKind } from "./catalog-tables";
 import { CounterHistory } from "./counter-history";
 import { LabelTextMemo, objectLabelText } from "./label-text";
 import { partitionForObject } from "./partition";
+import { PushGroupTables, type PushGroupMeta, type StoredPushGroup } from "./push-groups";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS series (
@@ -125,6 +126,8 @@ interface WriteState {
   skippedExternal: number;
   readonly identities: Set<string>;
   readonly labelsWritten: Map<string, string>;
+  /** The Pushgateway group the written series belong to, if any. */
+  readonly groupKey: string | null;
 }
 
 /** The statements of one series table; key values follow the value columns, in primary-key order. */
@@ -181,12 +184,14 @@ export class PartitionTables {
   #identities: Set<string> | null = null;
   readonly reporter = new CatalogReporter();
   readonly #counters: CounterHistory;
+  readonly #groups: PushGroupTables;
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
     this.#sql = storage.sql;
     this.#sql.exec(SCHEMA);
     this.#counters = new CounterHistory(this.#sql);
+    this.#groups = new PushGroupTables(this.#sql);
     this.#indexExistingObjectLabels();
   }
 
@@ -325,8 +330,9 @@ export class PartitionTables {
     return out;
   }
 
+  /** Nothing stored: no series, and no Pushgateway group (a group emptied by a PUT with no metrics is kept). */
   isEmpty(): boolean {
-    return this.#countSeries() === 0;
+    return this.#countSeries() === 0 && this.#groups.list(0).length === 0;
   }
 
   // ---- writes ---------------------------------------------------------------------------------------
@@ -338,7 +344,42 @@ export class PartitionTables {
    * alarm) and what the catalog needs to hear (report it, then call `reporter.reported`).
    */
   write(objects: readonly ObjectSample[], externals: readonly ExternalSample[], now: number): PartitionWriteResult {
-    const w: WriteState = {
+    const w = this.#writeState(now, null);
+    this.#storage.transactionSync(() => this.#writeAll(objects, externals, w));
+    return this.#finish(w);
+  }
+
+  /**
+   * A Pushgateway push (or delete) in this partition, in one transaction: the group's series it replaces go —
+   * all of them (`put`, `delete`) or those of the pushed families (`post`, `replaced` names them) — then its new
+   * samples are written and remembered as the group's; `meta` (home partition only) records or drops the group.
+   */
+  applyPush(
+    groupKey: string, mode: "put" | "post" | "delete", replaced: readonly string[], objects: readonly ObjectSample[], externals: readonly ExternalSample[],
+    meta: PushGroupMeta | null | undefined, now: number,
+  ): PartitionWriteResult {
+    const w = this.#writeState(now, groupKey);
+    this.#storage.transactionSync(() => {
+      const gone = this.#groups.members(groupKey, mode === "post" ? new Set(replaced) : null);
+      for (const series of gone) this.#dropSeries(series, w);
+      this.#groups.forget(groupKey, gone);
+      if (gone.length > 0) this.#dropOrphanObjects();
+      this.#writeAll(objects, externals, w);
+      if (meta !== undefined) this.#groups.setMeta(groupKey, meta);
+    });
+    return this.#finish(w);
+  }
+
+  pushGroup(groupKey: string): StoredPushGroup | null {
+    return this.#groups.meta(groupKey);
+  }
+
+  pushGroups(now: number): StoredPushGroup[] {
+    return this.#groups.list(now);
+  }
+
+  #writeState(now: number, groupKey: string | null): WriteState {
+    return {
       notes: new ExpiryNotes(this.reporter, now, (kind, resource, metric) => this.maxExpiry(kind, resource, metric)),
       earliestExpiry: Infinity,
       fresh: 0,
@@ -347,16 +388,33 @@ export class PartitionTables {
       skippedExternal: 0,
       identities: this.#identitySet(),
       labelsWritten: new Map(),
+      groupKey,
     };
-    this.#storage.transactionSync(() => {
-      for (const s of objects) {
-        this.#writeOne(OBJECT_TABLE, s, w, (metric) => objectKey(s, metric));
-        if (s.objectLabels !== null && !s.stale) this.#setObjectLabels(s.target.resource.name, s.target.namespace, s.target.name, s.objectLabels, s.objectLabelsMode ?? "replace", w.labelsWritten);
-      }
-      for (const s of externals) this.#writeOne(EXTERNAL_TABLE, s, w, (metric) => externalKey(s, metric));
-    });
+  }
+
+  #writeAll(objects: readonly ObjectSample[], externals: readonly ExternalSample[], w: WriteState): void {
+    for (const s of objects) {
+      this.#writeOne(OBJECT_TABLE, s, w, (metric) => objectKey(s, metric));
+      if (s.objectLabels !== null && !s.stale) this.#setObjectLabels(s.target.resource.name, s.target.namespace, s.target.name, s.objectLabels, s.objectLabelsMode ?? "replace", w.labelsWritten);
+    }
+    for (const s of externals) this.#writeOne(EXTERNAL_TABLE, s, w, (metric) => externalKey(s, metric));
+  }
+
+  #finish(w: WriteState): PartitionWriteResult {
     this.#seriesCount = this.#countSeries() + w.fresh;
     return { written: w.written, skipped: w.skipped, skippedExternal: w.skippedExternal, earliestExpiry: w.earliestExpiry, updates: w.notes.updates() };
+  }
+
+  /** Deletes one series given by its key (counter-history form), noting the exact catalog state of its identity. */
+  #dropSeries(series: string, w: WriteState): void {
+    const [kind, ...key] = JSON.parse(series) as [MetricKind, ...string[]];
+    const table = kind === "custom" ? OBJECT_TABLE : EXTERNAL_TABLE;
+    const removed = this.#sql.exec(table.delete, ...key).rowsWritten;
+    if (removed === 0) return;
+    w.fresh -= removed;
+    // Object keys are (resource, namespace, metric, name, labels); external keys (namespace, metric, labels).
+    const [resource, namespaced, metric] = kind === "custom" ? [key[0]!, key[1] !== "", key[2]!] : ["", true, key[1]!];
+    w.notes.exact(kind, resource, metric, namespaced);
   }
 
   /** One sample into one table: a staleness marker deletes; a value upserts; a counter's points also yield its rate. */
@@ -397,6 +455,7 @@ export class PartitionTables {
   #put<S extends SampleCommon>(table: SeriesTable<S>, s: S, key: readonly string[], w: WriteState): number | undefined | typeof SKIPPED {
     const previous = this.#upsert(table.update, table.insert, table.select, s, key);
     if (previous === SKIPPED) return SKIPPED;
+    if (w.groupKey !== null) this.#groups.remember(w.groupKey, s.metric, JSON.stringify([table.kind, ...key]), s.expiresAt);
     const resource = table.resource(s);
     w.earliestExpiry = Math.min(w.earliestExpiry, s.expiresAt);
     if (previous === undefined) w.fresh++;
@@ -611,6 +670,7 @@ export class PartitionTables {
       this.#dropOrphanObjects();
       this.#sql.exec("DELETE FROM external_series WHERE expires_at <= ?", now);
       this.#counters.prune(now);
+      this.#groups.purgeExpired(now);
     });
     return this.#sql
       .exec<{ m: number | null }>("SELECT MIN(m) AS m FROM (SELECT MIN(expires_at) AS m FROM series UNION ALL SELECT MIN(expires_at) FROM external_series)")

@@ -47,6 +47,29 @@ export interface WriteReceipt {
   readonly skippedExternal: number;
 }
 
+/** A Pushgateway push, delete or replace of one group (ingest/pushgateway.ts), in domain terms. */
+export interface PushCommand {
+  /** The group's home namespace: where its metadata lives. */
+  readonly namespace: string;
+  readonly groupKey: string;
+  readonly mode: "put" | "post" | "delete";
+  /** For `post`: the metric names whose series the push replaces. */
+  readonly replaced: readonly string[];
+  readonly objects: readonly ObjectSample[];
+  readonly externals: readonly ExternalSample[];
+  /** What `GET /api/v1/metrics` shows for the group; null for a delete. */
+  readonly meta: { readonly grouping: Labels; readonly view: Record<string, unknown>; readonly pushTime: number; readonly expiresAt: number } | null;
+}
+
+export interface PushGroup {
+  /** The group's home namespace. */
+  readonly namespace: string;
+  readonly grouping: Labels;
+  readonly view: Record<string, unknown>;
+  readonly pushTime: number;
+  readonly expiresAt: number;
+}
+
 export interface MetricRepository {
   /**
    * Stores every sample or none of those that could be refused for the caller's mistake (scope conflicts,
@@ -71,4 +94,8 @@ export interface MetricRepository {
   /** Deletes every custom metric of a namespace: its objects' and the namespace's own. */
   deleteNamespaceCustomMetrics(namespace: string, now: number): Promise<number>;
   deleteNamespaceExternalMetrics(namespace: string, now: number): Promise<number>;
+  /** Replaces a Pushgateway group's series (all, or the pushed families') and records the group; or deletes it. */
+  pushGroup(command: PushCommand, now: number): Promise<WriteReceipt>;
+  /** Every live Pushgateway group. Visits each namespace that holds metrics: a tooling call, not a hot path. */
+  listPushGroups(now: number): Promise<PushGroup[]>;
 }
