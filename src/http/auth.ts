@@ -120,6 +120,12 @@ export function authorize(c: Context<AppEnv>, request: ScopeRequest, what = ""):
   if (problem) throw new MetricsError(problem.reason, what + problem.message);
 }
 
+/** The name a write is recorded under: the token's name (never the token), or null without one. */
+export function writerOf(c: Context<AppEnv>): string | null {
+  const principal = c.get("principal");
+  return principal.kind === "token" ? principal.spec.name : null;
+}
+
 /** Refuses (401/403) a principal that could not perform `operation` on anything: call it before reading a body. */
 export function authorizeOperation(c: Context<AppEnv>, operation: Operation): void {
   const problem = operationProblem(c.get("principal"), c.get("config"), operation);

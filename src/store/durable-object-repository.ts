@@ -27,7 +27,8 @@ import type { CatalogEntry, MetricKind } from "./catalog-tables";
 import { LabelTextMemo } from "./label-text";
 import type { MetricsStore, PartitionLimits } from "./metrics-object";
 import { CLUSTER_PARTITION, partitionForNamespace, partitionForObject } from "./partition";
-import { toRequirements, type DeleteCommand } from "./partition-tables";
+import { toRequirements } from "./partition-reads";
+import type { DeleteCommand } from "./partition-tables";
 import type { StoredPushGroup } from "./push-groups";
 import type { ExternalListQuery, MetricRepository, ObjectListQuery, PushCommand, PushGroup, WriteBatch, WriteReceipt } from "./repository";
 
@@ -111,7 +112,7 @@ export class DurableObjectRepository implements MetricRepository {
       const refusal = refusals.find((r) => r !== null);
       if (refusal) throw new MetricsError(refusal.reason, refusal.message, { retryAfterSeconds: refusal.retryAfterSeconds });
     }
-    const results = await Promise.all(partitions.map(([p, b]) => this.#onPartition(p, (s) => s.write(p, b.objects, b.externals, this.#limits, now))));
+    const results = await Promise.all(partitions.map(([p, b]) => this.#onPartition(p, (s) => s.write(p, b.objects, b.externals, batch.writer ?? null, this.#limits, now))));
     if (results.some((r) => r.catalogChanged)) this.#discoveryChanged();
     const registry = discoveryCache(this.#ns).registry;
     partitions.forEach(([p], i) => {
@@ -144,7 +145,7 @@ export class DurableObjectRepository implements MetricRepository {
         s.pushGroup(p, {
           groupKey: command.groupKey, mode: command.mode, replaced: command.replaced, objects: b.objects, externals: b.externals,
           ...(meta === undefined ? {} : { meta: meta === null ? null : { ...meta, partitions: holding } }),
-        }, this.#limits, now));
+        }, command.writer ?? null, this.#limits, now));
     // The home partition goes last: its metadata then names only partitions already written.
     const others = [...byPartition].filter(([p]) => p !== home);
     const results = await Promise.all(others.map(([p, b]) => call(p, b)));

@@ -24,15 +24,16 @@ import type { MetricsErrorReason } from "../domain/errors";
 import type { ExternalMetricValue, ExternalSample, ObjectSample } from "../domain/metric";
 import { CatalogClient } from "./catalog-client";
 import { CatalogTables, type CatalogEntry, type CatalogUpdate, type Identity, type MetricKind, type ScopeClaim, type ScopeConflict } from "./catalog-tables";
-import {
-  PartitionTables,
-  type DeleteCommand,
-  type ObjectMetricColumns,
-  type ObjectRow,
-  type PartitionExternalQuery,
-  type PartitionObjectQuery,
-  type SelectorRequirements,
-} from "./partition-tables";
+import type {
+  MissFacts,
+  ObjectMetricColumns,
+  ObjectRow,
+  PartitionExternalQuery,
+  PartitionObjectQuery,
+  SelectorRequirements,
+  SeriesDescription,
+} from "./partition-reads";
+import { PartitionTables, type DeleteCommand } from "./partition-tables";
 import type { PushGroupMeta, StoredPushGroup } from "./push-groups";
 
 /** Alarms are rounded up to this grid so a stream of writes does not reschedule on every sample. */
@@ -138,7 +139,9 @@ export class MetricsStore extends DurableObject<StoreBindings> {
    * Upserts samples in one transaction, then brings the catalog up to date. `partition` is this object's
    * name. Refuses (and stores nothing) when a limit would be passed or the catalog cannot be asked first.
    */
-  async write(partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[], limits: PartitionLimits, now: number): Promise<WriteOutcome> {
+  async write(
+    partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[], writer: string | null, limits: PartitionLimits, now: number,
+  ): Promise<WriteOutcome> {
     const tables = this.#tables;
     const refused = (refusal: PartitionRefusal): WriteOutcome => ({ refusal, catalogChanged: false, written: 0, skipped: 0, skippedExternal: 0 });
     const local = this.checkWrite(objects, externals, limits);
@@ -161,7 +164,7 @@ export class MetricsStore extends DurableObject<StoreBindings> {
         retryAfterSeconds: CATALOG_RETRY_AFTER_S,
       });
     }
-    const result = tables.write(objects, externals, now);
+    const result = tables.write(objects, externals, writer, now);
     await this.#scheduleAlarm(Math.min(result.earliestExpiry, now + HEARTBEAT_MS));
     const reported = await this.#reportQuietly(partition, result.updates, now);
     return { refusal: null, catalogChanged: reported && result.updates.length > 0, written: result.written, skipped: result.skipped, skippedExternal: result.skippedExternal };
@@ -183,7 +186,7 @@ export class MetricsStore extends DurableObject<StoreBindings> {
    * A Pushgateway push in this partition (partition-tables.ts applyPush): registered and admitted like a write;
    * `meta` is given only to the group's home partition.
    */
-  async pushGroup(partition: string, push: PartitionPush, limits: PartitionLimits, now: number): Promise<WriteOutcome> {
+  async pushGroup(partition: string, push: PartitionPush, writer: string | null, limits: PartitionLimits, now: number): Promise<WriteOutcome> {
     const tables = this.#tables;
     const refused = (refusal: PartitionRefusal): WriteOutcome => ({ refusal, catalogChanged: false, written: 0, skipped: 0, skippedExternal: 0 });
     const local = this.checkWrite(push.objects, push.externals, limits);
@@ -202,7 +205,7 @@ export class MetricsStore extends DurableObject<StoreBindings> {
       console.error(`edge-metrics-adapter: catalog unreachable before a push to ${partition}: ${(e as Error).message}`);
       return refused({ reason: "ServiceUnavailable", message: "the metrics catalog could not be reached, so nothing was stored; retry shortly", retryAfterSeconds: CATALOG_RETRY_AFTER_S });
     }
-    const result = tables.applyPush(push.groupKey, push.mode, push.replaced, push.objects, push.externals, push.meta, now);
+    const result = tables.applyPush(push.groupKey, push.mode, push.replaced, push.objects, push.externals, push.meta, writer, now);
     const groupExpiry = push.meta ? push.meta.expiresAt : Infinity;
     await this.#scheduleAlarm(Math.min(result.earliestExpiry, groupExpiry, now + HEARTBEAT_MS));
     const reported = await this.#reportQuietly(partition, result.updates, now);
@@ -218,16 +221,28 @@ export class MetricsStore extends DurableObject<StoreBindings> {
   }
 
   getObjectMetric(resource: string, namespace: string, name: string, metric: string, metricSelector: SelectorRequirements, now: number): ObjectRow | null {
-    return this.#tables.getObjectMetric(resource, namespace, name, metric, metricSelector, now);
+    return this.#tables.reads.getObjectMetric(resource, namespace, name, metric, metricSelector, now);
   }
 
   /** A thousand-pod answer crosses RPC as five arrays of primitives instead of a thousand nested objects. */
   listObjectMetricColumns(query: PartitionObjectQuery, now: number): ObjectMetricColumns {
-    return this.#tables.listObjectColumns(query, now);
+    return this.#tables.reads.listObjectColumns(query, now);
   }
 
   listExternalMetrics(query: PartitionExternalQuery, now: number): ExternalMetricValue[] {
-    return this.#tables.listExternal(query, now);
+    return this.#tables.reads.listExternal(query, now);
+  }
+
+  objectMetrics(resource: string, namespace: string, name: string, now: number): { metric: string; row: ObjectRow }[] {
+    return this.#tables.reads.objectMetrics(resource, namespace, name, now);
+  }
+
+  explainMiss(resource: string, namespace: string, name: string, metric: string, now: number): MissFacts {
+    return this.#tables.reads.explainMiss(resource, namespace, name, metric, now);
+  }
+
+  describe(limit: number): SeriesDescription[] {
+    return this.#tables.reads.describe(limit);
   }
 
   /** Deletes series and returns how many; the catalog is corrected exactly for the metrics touched. */

@@ -36,6 +36,8 @@ export interface ExternalListQuery {
 export interface WriteBatch {
   readonly objects: readonly ObjectSample[];
   readonly externals: readonly ExternalSample[];
+  /** Name of the token that wrote, kept with each series (never the token itself). */
+  readonly writer?: string | null;
 }
 
 export interface WriteReceipt {
@@ -57,6 +59,7 @@ export interface PushCommand {
   readonly replaced: readonly string[];
   readonly objects: readonly ObjectSample[];
   readonly externals: readonly ExternalSample[];
+  readonly writer?: string | null;
   /** What `GET /api/v1/metrics` shows for the group; null for a delete. */
   readonly meta: { readonly grouping: Labels; readonly view: Record<string, unknown>; readonly pushTime: number; readonly expiresAt: number } | null;
 }
