@@ -67,3 +67,37 @@ export function onError(err: Error, c: Context): Response {
 export function onNotFound(c: Context): Response {
   return statusResponse("NotFound", `the server could not find the requested resource (${c.req.method} ${new URL(c.req.url).pathname})`);
 }
+
+/** Write paths whose last segment is the metric: a path one segment short names the form it lacks. */
+const WRITE_FORMS: readonly [RegExp, string][] = [
+  [/^\/write-metrics\/namespaces\/[^/]+\/[^/]+\/[^/]+\/?$/, "/write-metrics/namespaces/{namespace}/{resource}/{name}/{metric}"],
+  [/^\/write-metrics\/(?!namespaces\/)[^/]+\/[^/]+\/?$/, "/write-metrics/{resource}/{name}/{metric} (cluster-scoped objects)"],
+];
+
+/**
+ * The not-found handler for an app whose routes are `routes` (Hono's `app.routes`): a path the app serves with
+ * other methods is a 405 with `Allow` (RFC 9110 §15.5.6), a write path missing its metric a 400 naming the form,
+ * anything else a 404. Derived from the routing table itself, so it cannot drift from it.
+ */
+export function notFoundHandler(routes: readonly { method: string; path: string }[]): (c: Context) => Response {
+  const patterns = routes
+    .filter((r) => r.method !== "ALL")
+    .map((r) => ({
+      method: r.method,
+      regex: new RegExp(`^${r.path.split("/").map((seg) => (seg.startsWith(":") ? "[^/]+" : seg === "*" ? ".*" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("/")}$`),
+    }));
+  return (c) => {
+    const path = new URL(c.req.url).pathname;
+    const allowed = [...new Set(patterns.filter((p) => p.regex.test(path)).map((p) => p.method))];
+    if (allowed.length > 0) {
+      if (allowed.includes("GET")) allowed.push("HEAD");
+      const response = statusResponse("MethodNotAllowed", `${c.req.method} is not allowed on ${path}; use ${allowed.join(", ")}`);
+      response.headers.set("allow", allowed.join(", "));
+      return response;
+    }
+    for (const [regex, form] of WRITE_FORMS) {
+      if (regex.test(path)) return statusResponse("BadRequest", `${path} does not name a metric: write to ${form}`);
+    }
+    return onNotFound(c);
+  };
+}

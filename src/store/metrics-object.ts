@@ -23,7 +23,17 @@ import { systemClock, type Clock } from "../domain/clock";
 import type { MetricsErrorReason } from "../domain/errors";
 import type { ExternalMetricValue, ExternalSample, ObjectSample } from "../domain/metric";
 import { CatalogClient } from "./catalog-client";
-import { CatalogTables, type CatalogEntry, type CatalogUpdate, type Identity, type MetricKind, type ScopeClaim, type ScopeConflict } from "./catalog-tables";
+import {
+  CatalogTables,
+  type CatalogEntry,
+  type CatalogUpdate,
+  type Identity,
+  type MetricKind,
+  type PartitionStats,
+  type Refusal,
+  type ScopeClaim,
+  type ScopeConflict,
+} from "./catalog-tables";
 import type {
   MissFacts,
   ObjectMetricColumns,
@@ -95,6 +105,7 @@ export class MetricsStore extends DurableObject<StoreBindings> {
   /** The catalog epoch this partition last reported to; a different one means the catalog was rebuilt. */
   #epoch: string | null = null;
   #needsResync = false;
+  #lastWriteAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: StoreBindings) {
     super(ctx, env);
@@ -263,7 +274,7 @@ export class MetricsStore extends DurableObject<StoreBindings> {
         await this.#resync(partition, now);
         return true;
       }
-      const { epoch } = await this.#catalogClient.call((c) => c.catalogReport(partition, this.#generation ?? "", updates, now));
+      const { epoch } = await this.#catalogClient.call((c) => c.catalogReport(partition, this.#generation ?? "", updates, this.#stats(now), now));
       this.#tables.reporter.reported(updates);
       if (epoch !== this.#epoch) await this.#resync(partition, now);
       return true;
@@ -275,12 +286,18 @@ export class MetricsStore extends DurableObject<StoreBindings> {
     }
   }
 
+  /** What the catalog shows for this partition; `wroteAt` is given by writes, kept for heartbeats. */
+  #stats(wroteAt: number | null): PartitionStats {
+    if (wroteAt !== null) this.#lastWriteAt = wroteAt;
+    return { series: this.#tables.seriesCount(), lastWriteAt: this.#lastWriteAt };
+  }
+
   /** Re-registers and reports every identity with its exact expiry (after a catalog rebuild or a missed report). */
   async #resync(partition: string, now: number): Promise<void> {
     const tables = this.#tables;
     const generation = this.#generation ?? crypto.randomUUID();
     const updates = tables.allIdentities();
-    const { epoch } = await this.#catalogClient.call((c) => c.catalogReport(partition, generation, updates, now));
+    const { epoch } = await this.#catalogClient.call((c) => c.catalogReport(partition, generation, updates, this.#stats(null), now));
     tables.setMeta({ name: partition, generation, epoch });
     tables.reporter.reported(updates);
     this.#name = partition;
@@ -312,10 +329,30 @@ export class MetricsStore extends DurableObject<StoreBindings> {
     return this.#catalogTables.admit(identities, maxIdentities, now);
   }
 
-  catalogReport(partition: string, generation: string, updates: readonly CatalogUpdate[], now: number): { epoch: string } {
+  catalogReport(partition: string, generation: string, updates: readonly CatalogUpdate[], stats: PartitionStats | null, now: number): { epoch: string } {
     const tables = this.#catalogTables;
-    void this.#scheduleAlarm(tables.report(partition, generation, updates, now));
+    void this.#scheduleAlarm(tables.report(partition, generation, updates, stats, now));
     return { epoch: tables.epoch };
+  }
+
+  catalogStats(): Map<string, PartitionStats> {
+    return this.#catalogTables.stats();
+  }
+
+  catalogWhere(kind: MetricKind, resource: string, metric: string, now: number): string[] {
+    return this.#catalogTables.where(kind, resource, metric, now);
+  }
+
+  catalogResourcesOf(metric: string, now: number): string[] {
+    return this.#catalogTables.resourcesOf(metric, now);
+  }
+
+  catalogRecordRefusal(r: Refusal): void {
+    this.#catalogTables.recordRefusal(r);
+  }
+
+  catalogRefusals(limit: number): Refusal[] {
+    return this.#catalogTables.refusals(limit);
   }
 
   catalogList(kind: MetricKind, now: number): CatalogEntry[] {
@@ -363,7 +400,7 @@ export class MetricsStore extends DurableObject<StoreBindings> {
   async #heartbeat(partition: string, now: number): Promise<void> {
     try {
       if (this.#needsResync || this.#generation === null) return await this.#resync(partition, now);
-      const { epoch } = await this.#catalogClient.call((c) => c.catalogReport(partition, this.#generation!, [], now));
+      const { epoch } = await this.#catalogClient.call((c) => c.catalogReport(partition, this.#generation!, [], this.#stats(null), now));
       if (epoch !== this.#epoch) await this.#resync(partition, now);
     } catch (e) {
       this.#needsResync = true;

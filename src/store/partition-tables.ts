@@ -308,6 +308,10 @@ export class PartitionTables {
     return out;
   }
 
+  seriesCount(): number {
+    return this.#countSeries();
+  }
+
   /** Nothing stored: no series, and no Pushgateway group (a group emptied by a PUT with no metrics is kept). */
   isEmpty(): boolean {
     return this.#countSeries() === 0 && this.#groups.list(0).length === 0;
