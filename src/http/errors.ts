@@ -16,6 +16,8 @@ import { ConfigError } from "../config";
 import { MetricsError, type MetricsErrorReason } from "../domain/errors";
 import { failureStatus, reasonForCode, STATUS_CODES } from "../k8s/status";
 import { isOtlpPath, otlpErrorResponse } from "./otlp";
+import { countRefusal } from "./self-metrics";
+import type { MetricRepository } from "../store/repository";
 
 /** Both schemes a sender may use (RFC 9110 §11.6.1: one challenge per scheme). */
 const CHALLENGE = `Bearer realm="edge-metrics-adapter", Basic realm="edge-metrics-adapter"`;
@@ -42,7 +44,43 @@ export function statusResponse(reason: MetricsErrorReason, message: string, opti
 /** Pushgateway's handlers answer errors with http.Error: the message as plain text. */
 const isPushgatewayPath = (pathname: string) => /^(?:\/namespaces\/[^/]+)?\/metrics\/job(?:@base64)?\//.test(pathname);
 
+/** At most this many refusals per second are kept in the store (the rest are only counted). */
+const MAX_RECORDED_PER_SECOND = 10;
+let recordedSecond = 0;
+let recordedInSecond = 0;
+
+/**
+ * Keeps a refused write for the status page, best effort and after the response: the store's refusal log is
+ * bounded, and so is the rate at which it is written, so a flood of bad requests cannot turn into a flood of
+ * writes.
+ */
+function recordRefusal(c: Context, f: Failure, status: number): void {
+  if (status >= 500 || c.req.method === "GET" || c.req.method === "HEAD") return;
+  const store = c.get("store") as MetricRepository | undefined;
+  if (!store) return;
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== recordedSecond) [recordedSecond, recordedInSecond] = [second, 0];
+  if (++recordedInSecond > MAX_RECORDED_PER_SECOND) return;
+  const principal = c.get("principal") as { kind: string; spec?: { name: string } } | undefined;
+  const pending = store
+    .recordRefusal({
+      at: Date.now(), method: c.req.method, path: new URL(c.req.url).pathname, status, reason: f.reason, message: f.message,
+      writer: principal?.kind === "token" ? principal.spec!.name : null,
+    })
+    .catch(() => {});
+  try {
+    c.executionCtx.waitUntil(pending);
+  } catch {
+    // No execution context (a direct app.fetch in tests): the promise runs on its own.
+  }
+}
+
 function render(c: Context, f: Failure): Response {
+  const status = STATUS_CODES[f.reason];
+  if (status < 500) {
+    countRefusal(f.reason);
+    recordRefusal(c, f, status);
+  }
   const pathname = new URL(c.req.url).pathname;
   if (isOtlpPath(pathname)) return otlpErrorResponse(c.req.raw, f.reason, f.message, failureHeaders(f));
   if (isPushgatewayPath(pathname)) {

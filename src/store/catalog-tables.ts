@@ -72,13 +72,12 @@ CREATE INDEX IF NOT EXISTS catalog_by_expiry ON catalog (expires_at);
 CREATE TABLE IF NOT EXISTS scopes (resource TEXT PRIMARY KEY, namespaced INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS partitions (name TEXT PRIMARY KEY, generation TEXT NOT NULL, registered_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS catalog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS refusals (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL,
-  reason TEXT NOT NULL, message TEXT NOT NULL, writer TEXT
-);
 `;
 
-/** Refused writes remembered for the status page: the most recent ones only. */
+/**
+ * Refused writes remembered for the status page: the most recent ones, in the catalog object's memory only —
+ * bad input never changes stored state, and the log is for a person looking now, not for history.
+ */
 export const MAX_REFUSALS = 100;
 
 export interface Refusal {
@@ -109,6 +108,7 @@ export class CatalogTables {
   readonly #partitions = new Map<string, string>();
   /** Live distinct identities (key → latest expiry over partitions), for the global limit. */
   #identities: Map<string, number> | null = null;
+  readonly #refusals: Refusal[] = [];
   /** Per partition, from its last report: series stored and the time of its last write (memory only). */
   readonly #stats = new Map<string, PartitionStats>();
   /** When each claim's scope was last written (memory only; lost on restart, which only lengthens a hold). */
@@ -186,19 +186,13 @@ export class CatalogTables {
   }
 
   recordRefusal(r: Refusal): void {
-    this.#sql.exec(
-      "INSERT INTO refusals (at, method, path, status, reason, message, writer) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      r.at, r.method, r.path.slice(0, 512), r.status, r.reason, r.message.slice(0, 1024), r.writer,
-    );
-    this.#sql.exec("DELETE FROM refusals WHERE id <= (SELECT MAX(id) FROM refusals) - ?", MAX_REFUSALS);
+    this.#refusals.push({ ...r, path: r.path.slice(0, 512), message: r.message.slice(0, 1024) });
+    if (this.#refusals.length > MAX_REFUSALS) this.#refusals.splice(0, this.#refusals.length - MAX_REFUSALS);
   }
 
+  /** Newest first. */
   refusals(limit: number): Refusal[] {
-    return this.#sql
-      .exec<{ at: number; method: string; path: string; status: number; reason: string; message: string; writer: string | null }>(
-        "SELECT at, method, path, status, reason, message, writer FROM refusals ORDER BY id DESC LIMIT ?", limit,
-      )
-      .toArray();
+    return this.#refusals.slice(-limit).reverse();
   }
 
   isRegistered(partition: string): boolean {
