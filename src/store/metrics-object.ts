@@ -76,6 +76,13 @@ export interface PartitionPush {
   readonly meta?: PushGroupMeta | null;
 }
 
+/** One write among those a caller coalesced: stored all or nothing, answered on its own. */
+export interface WriteUnit {
+  readonly objects: readonly ObjectSample[];
+  readonly externals: readonly ExternalSample[];
+  readonly writer: string | null;
+}
+
 /** A write refused for a reason the caller can act on; nothing was stored. */
 export interface PartitionRefusal {
   readonly reason: MetricsErrorReason;
@@ -147,38 +154,58 @@ export class MetricsStore extends DurableObject<StoreBindings> {
   }
 
   /**
-   * Upserts samples in one transaction, then brings the catalog up to date. `partition` is this object's
-   * name. Refuses (and stores nothing) when a limit would be passed or the catalog cannot be asked first.
+   * Writes a group of independent writes (units) in one event, so they share one durable commit: each unit is
+   * checked and stored all or nothing on its own, and answered on its own. Callers coalesce concurrent writes to
+   * a partition into one call (durable-object-repository.ts), which is what makes single-sample writes cheap:
+   * the commit, not the CPU, is their cost. `partition` is this object's name.
    */
-  async write(
-    partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[], writer: string | null, limits: PartitionLimits, now: number,
-  ): Promise<WriteOutcome> {
+  async writeUnits(partition: string, units: readonly WriteUnit[], limits: PartitionLimits, now: number): Promise<WriteOutcome[]> {
     const tables = this.#tables;
-    const refused = (refusal: PartitionRefusal): WriteOutcome => ({ refusal, catalogChanged: false, written: 0, skipped: 0, skippedExternal: 0 });
-    const local = this.checkWrite(objects, externals, limits);
-    if (local) return refused(local);
-    try {
-      if (this.#generation === null) {
-        const problem = await this.#register(partition, limits.maxNamespaces, now);
-        if (problem) return refused({ reason: "InsufficientStorage", message: problem });
+    const outcomes: WriteOutcome[] = [];
+    const updates: CatalogUpdate[] = [];
+    let earliest = Infinity;
+    for (const u of units) {
+      const refusal = await this.#admit(partition, u.objects, u.externals, limits, now);
+      if (refusal) {
+        outcomes.push({ refusal, catalogChanged: false, written: 0, skipped: 0, skippedExternal: 0 });
+        continue;
       }
-      const added = tables.newIdentities(objects, externals);
+      const result = tables.write(u.objects, u.externals, u.writer, now);
+      updates.push(...result.updates);
+      earliest = Math.min(earliest, result.earliestExpiry);
+      outcomes.push({ refusal: null, catalogChanged: result.updates.length > 0, written: result.written, skipped: result.skipped, skippedExternal: result.skippedExternal });
+    }
+    await this.#scheduleAlarm(Math.min(earliest, now + HEARTBEAT_MS));
+    const reported = await this.#reportQuietly(partition, updates, now);
+    return reported ? outcomes : outcomes.map((o) => ({ ...o, catalogChanged: false }));
+  }
+
+  /**
+   * What must hold before a unit is stored: this partition's limits, its registration with the catalog (first
+   * write) and the catalog's admission of new metric identities. A refusal, or null.
+   */
+  async #admit(partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[], limits: PartitionLimits, now: number): Promise<PartitionRefusal | null> {
+    const local = this.checkWrite(objects, externals, limits);
+    if (local) return local;
+    try {
+      if (this.#generation === null && objects.length + externals.length > 0) {
+        const problem = await this.#register(partition, limits.maxNamespaces, now);
+        if (problem) return { reason: "InsufficientStorage", message: problem };
+      }
+      const added = this.#tables.newIdentities(objects, externals);
       if (added.length > 0) {
         const { refused: problem } = await this.#catalogClient.call((c) => c.catalogAdmit(added, limits.maxMetrics, now));
-        if (problem) return refused({ reason: "Invalid", message: problem });
+        if (problem) return { reason: "Invalid", message: problem };
       }
     } catch (e) {
       console.error(`edge-metrics-adapter: catalog unreachable before a write to ${partition}: ${(e as Error).message}`);
-      return refused({
+      return {
         reason: "ServiceUnavailable",
         message: "the metrics catalog could not be reached, so nothing was stored; retry shortly",
         retryAfterSeconds: CATALOG_RETRY_AFTER_S,
-      });
+      };
     }
-    const result = tables.write(objects, externals, writer, now);
-    await this.#scheduleAlarm(Math.min(result.earliestExpiry, now + HEARTBEAT_MS));
-    const reported = await this.#reportQuietly(partition, result.updates, now);
-    return { refusal: null, catalogChanged: reported && result.updates.length > 0, written: result.written, skipped: result.skipped, skippedExternal: result.skippedExternal };
+    return null;
   }
 
   /** Registers under a new generation; returns the catalog's refusal, if any. */
@@ -199,22 +226,11 @@ export class MetricsStore extends DurableObject<StoreBindings> {
    */
   async pushGroup(partition: string, push: PartitionPush, writer: string | null, limits: PartitionLimits, now: number): Promise<WriteOutcome> {
     const tables = this.#tables;
-    const refused = (refusal: PartitionRefusal): WriteOutcome => ({ refusal, catalogChanged: false, written: 0, skipped: 0, skippedExternal: 0 });
-    const local = this.checkWrite(push.objects, push.externals, limits);
-    if (local) return refused(local);
-    try {
-      if (this.#generation === null && (push.objects.length + push.externals.length > 0 || push.meta)) {
-        const problem = await this.#register(partition, limits.maxNamespaces, now);
-        if (problem) return refused({ reason: "InsufficientStorage", message: problem });
-      }
-      const added = tables.newIdentities(push.objects, push.externals);
-      if (added.length > 0) {
-        const { refused: problem } = await this.#catalogClient.call((c) => c.catalogAdmit(added, limits.maxMetrics, now));
-        if (problem) return refused({ reason: "Invalid", message: problem });
-      }
-    } catch (e) {
-      console.error(`edge-metrics-adapter: catalog unreachable before a push to ${partition}: ${(e as Error).message}`);
-      return refused({ reason: "ServiceUnavailable", message: "the metrics catalog could not be reached, so nothing was stored; retry shortly", retryAfterSeconds: CATALOG_RETRY_AFTER_S });
+    const refusal = await this.#admit(partition, push.objects, push.externals, limits, now);
+    if (refusal) return { refusal, catalogChanged: false, written: 0, skipped: 0, skippedExternal: 0 };
+    if (this.#generation === null && push.meta) {
+      const problem = await this.#register(partition, limits.maxNamespaces, now).catch(() => "the metrics catalog could not be reached; retry shortly");
+      if (problem) return { refusal: { reason: "ServiceUnavailable", message: problem, retryAfterSeconds: CATALOG_RETRY_AFTER_S }, catalogChanged: false, written: 0, skipped: 0, skippedExternal: 0 };
     }
     const result = tables.applyPush(push.groupKey, push.mode, push.replaced, push.objects, push.externals, push.meta, writer, now);
     const groupExpiry = push.meta ? push.meta.expiresAt : Infinity;
