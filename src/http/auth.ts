@@ -72,7 +72,7 @@ export function presentedToken(header: string): string | undefined {
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const config = c.get("config");
-    const path = new URL(c.req.url).pathname;
+    const path = c.req.path;
     const socket = socketOf(c, config);
     c.set("socket", socket);
     if (HEALTH_PATHS.has(path)) {
@@ -174,7 +174,7 @@ function isHeavy(c: Context<AppEnv>): boolean {
 export function admission(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = admissionKey(c.get("principal"), c.req.header("cf-connecting-ip") ?? "local");
-    if (key === null || HEALTH_PATHS.has(new URL(c.req.url).pathname)) return next();
+    if (key === null || HEALTH_PATHS.has(c.req.path)) return next();
     const config = c.get("config");
     const l = limitersFor(c, config);
     const who = key.startsWith("token:") ? `token "${key.slice(6)}"` : "this client";

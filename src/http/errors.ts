@@ -64,7 +64,7 @@ function recordRefusal(c: Context, f: Failure, status: number): void {
   const principal = c.get("principal") as { kind: string; spec?: { name: string } } | undefined;
   const pending = store
     .recordRefusal({
-      at: Date.now(), method: c.req.method, path: new URL(c.req.url).pathname, status, reason: f.reason, message: f.message,
+      at: Date.now(), method: c.req.method, path: c.req.path, status, reason: f.reason, message: f.message,
       writer: principal?.kind === "token" ? principal.spec!.name : null,
     })
     .catch(() => {});
@@ -81,7 +81,7 @@ function render(c: Context, f: Failure): Response {
     countRefusal(f.reason);
     recordRefusal(c, f, status);
   }
-  const pathname = new URL(c.req.url).pathname;
+  const pathname = c.req.path;
   if (isOtlpPath(pathname)) return otlpErrorResponse(c.req.raw, f.reason, f.message, failureHeaders(f));
   if (isPushgatewayPath(pathname)) {
     return new Response(`${f.message}\n`, { status: STATUS_CODES[f.reason], headers: { ...failureHeaders(f), "content-type": "text/plain; charset=utf-8" } });
@@ -98,12 +98,12 @@ export function onError(err: Error, c: Context): Response {
   if (err instanceof HTTPException) {
     return render(c, { reason: reasonForCode(err.status), message: err.message || `request failed with status ${err.status}` });
   }
-  console.error(`${c.req.method} ${new URL(c.req.url).pathname} failed:`, err);
+  console.error(`${c.req.method} ${c.req.path} failed:`, err);
   return render(c, { reason: "InternalError", message: "an internal error occurred; the request was not completed" });
 }
 
 export function onNotFound(c: Context): Response {
-  return statusResponse("NotFound", `the server could not find the requested resource (${c.req.method} ${new URL(c.req.url).pathname})`);
+  return statusResponse("NotFound", `the server could not find the requested resource (${c.req.method} ${c.req.path})`);
 }
 
 /** Write paths whose last segment is the metric: a path one segment short names the form it lacks. */
@@ -125,7 +125,7 @@ export function notFoundHandler(routes: readonly { method: string; path: string 
       regex: new RegExp(`^${r.path.split("/").map((seg) => (seg.startsWith(":") ? "[^/]+" : seg === "*" ? ".*" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("/")}$`),
     }));
   return (c) => {
-    const path = new URL(c.req.url).pathname;
+    const path = c.req.path;
     const allowed = [...new Set(patterns.filter((p) => p.regex.test(path)).map((p) => p.method))];
     if (allowed.length > 0) {
       if (allowed.includes("GET")) allowed.push("HEAD");

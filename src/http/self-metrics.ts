@@ -50,7 +50,7 @@ export function countIngest(protocol: IngestProtocol, outcome: string, n: number
 export function requestCounter(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    bump(requests, `${apiOf(new URL(c.req.url).pathname)}\u0000${c.req.method}\u0000${c.res.status}`);
+    bump(requests, `${apiOf(c.req.path)}\u0000${c.req.method}\u0000${c.res.status}`);
   };
 }
 

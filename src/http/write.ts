@@ -22,7 +22,7 @@ import { countSamples } from "./self-metrics";
 
 /** `?labels=k=v,k2=v2` (the custom-metrics-apiserver test adapter's form, labels.ConvertSelectorToLabelsMap) and `?objectLabels=`. */
 function queryLabels(c: Context<AppEnv>, name: "labels" | "objectLabels"): Labels | null {
-  const raw = new URL(c.req.url).searchParams.get(name);
+  const raw = c.req.query(name) ?? null;
   if (raw === null) return null;
   try {
     return parseLabelsMap(raw);

@@ -25,8 +25,7 @@ import type { ExternalMetricValue, ExternalSample, Labels, ObjectMetricValue, Ob
 import { CatalogClient, type MetricsNamespace } from "./catalog-client";
 import type { CatalogEntry, MetricKind } from "./catalog-tables";
 import { LabelTextMemo } from "./label-text";
-import type { MetricsStore, PartitionLimits, WriteOutcome } from "./metrics-object";
-import { PartitionWriteQueue } from "./write-queue";
+import type { MetricsStore, PartitionLimits } from "./metrics-object";
 import { CLUSTER_PARTITION, partitionForNamespace, partitionForObject } from "./partition";
 import { toRequirements } from "./partition-reads";
 import type { DeleteCommand } from "./partition-tables";
@@ -65,14 +64,12 @@ interface DiscoveryCache {
   lists: Map<MetricKind, { generation: number; now: number; wall: number; entries: CatalogEntry[] }>;
   /** Partition → whether the catalog had it registered, and when it was asked (wall clock). */
   registry: Map<string, { registered: boolean; at: number }>;
-  /** Partition → its group-commit queue (write-queue.ts). */
-  queues: Map<string, PartitionWriteQueue>;
 }
 const discoveryCaches = new WeakMap<object, DiscoveryCache>();
 
 function discoveryCache(ns: object): DiscoveryCache {
   let cache = discoveryCaches.get(ns);
-  if (!cache) discoveryCaches.set(ns, (cache = { generation: 0, lists: new Map(), registry: new Map(), queues: new Map() }));
+  if (!cache) discoveryCaches.set(ns, (cache = { generation: 0, lists: new Map(), registry: new Map() }));
   return cache;
 }
 
@@ -99,19 +96,6 @@ export class DurableObjectRepository implements MetricRepository {
 
   #stub(partition: string): PartitionStub {
     return this.#ns.get(this.#ns.idFromName(partition)) as PartitionStub;
-  }
-
-  /** The group-commit queue of a partition, shared by every write through this binding in this isolate. */
-  #queue(partition: string): PartitionWriteQueue {
-    const queues = discoveryCache(this.#ns).queues;
-    let q = queues.get(partition);
-    if (q === undefined) {
-      const limits = this.#limits;
-      q = new PartitionWriteQueue((units, now) => this.#onPartition(partition, (s) => s.writeUnits(partition, units, limits, now)) as Promise<WriteOutcome[]>);
-      if (queues.size >= MAX_REGISTRY_CACHE) queues.clear();
-      queues.set(partition, q);
-    }
-    return q;
   }
 
   /** Calls a partition, turning storage failures into Status errors a client can act on. */
@@ -142,7 +126,7 @@ export class DurableObjectRepository implements MetricRepository {
       const refusal = refusals.find((r) => r !== null);
       if (refusal) throw new MetricsError(refusal.reason, refusal.message, { retryAfterSeconds: refusal.retryAfterSeconds });
     }
-    const results = await Promise.all(partitions.map(([p, b]) => this.#queue(p).submit(b.objects, b.externals, batch.writer ?? null, now)));
+    const results = await Promise.all(partitions.map(([p, b]) => this.#onPartition(p, (s) => s.write(p, b.objects, b.externals, batch.writer ?? null, this.#limits, now))));
     if (results.some((r) => r.catalogChanged)) this.#discoveryChanged();
     const registry = discoveryCache(this.#ns).registry;
     partitions.forEach(([p], i) => {

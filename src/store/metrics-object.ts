@@ -23,6 +23,7 @@ import { systemClock, type Clock } from "../domain/clock";
 import type { MetricsErrorReason } from "../domain/errors";
 import type { ExternalMetricValue, ExternalSample, ObjectSample } from "../domain/metric";
 import { CatalogClient } from "./catalog-client";
+import { PartitionWriteQueue } from "./write-queue";
 import {
   CatalogTables,
   type CatalogEntry,
@@ -113,6 +114,7 @@ export class MetricsStore extends DurableObject<StoreBindings> {
   #epoch: string | null = null;
   #needsResync = false;
   #lastWriteAt: number | null = null;
+  #writeQueue: PartitionWriteQueue | null = null;
 
   constructor(ctx: DurableObjectState, env: StoreBindings) {
     super(ctx, env);
@@ -154,12 +156,18 @@ export class MetricsStore extends DurableObject<StoreBindings> {
   }
 
   /**
-   * Writes a group of independent writes (units) in one event, so they share one durable commit: each unit is
-   * checked and stored all or nothing on its own, and answered on its own. Callers coalesce concurrent writes to
-   * a partition into one call (durable-object-repository.ts), which is what makes single-sample writes cheap:
-   * the commit, not the CPU, is their cost. `partition` is this object's name.
+   * Stores one write (all or nothing), answered once it is durable. Writes that arrive together are committed
+   * together (write-queue.ts): the durable commit, not the CPU, is what a single-sample write costs.
    */
-  async writeUnits(partition: string, units: readonly WriteUnit[], limits: PartitionLimits, now: number): Promise<WriteOutcome[]> {
+  write(
+    partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[], writer: string | null, limits: PartitionLimits, now: number,
+  ): Promise<WriteOutcome> {
+    this.#writeQueue ??= new PartitionWriteQueue((units, at) => this.#writeUnits(partition, units, limits, at));
+    return this.#writeQueue.submit(objects, externals, writer, now);
+  }
+
+  /** Stores a run of independent writes (units) in one synchronous stretch: one transaction each, one commit. */
+  async #writeUnits(partition: string, units: readonly WriteUnit[], limits: PartitionLimits, now: number): Promise<WriteOutcome[]> {
     const tables = this.#tables;
     const outcomes: WriteOutcome[] = [];
     const updates: CatalogUpdate[] = [];

@@ -1,11 +1,15 @@
 /**
- * Group commit at the caller: writes to one partition that arrive while an earlier one is in flight wait, and
- * go together in the next call (MetricsStore.writeUnits), so they share one Durable Object event and one durable
- * commit. Each write (unit) is still checked and stored all or nothing on its own and answered on its own; the
- * first write of a quiet partition goes alone, at once. On self-hosted workerd every request runs in one isolate,
- * so every concurrent writer of a namespace shares the queue; on Cloudflare, writers in one isolate do.
+ * Group commit inside a partition's Durable Object: a write that arrives while another is waiting joins it, and
+ * they are stored in one synchronous run — one SQLite transaction, one durable commit — before any of them is
+ * answered (the object's output gate holds every answer until the commit is durable). Each write (unit) is still
+ * checked and stored all or nothing on its own, and answered on its own.
  *
- * Bounded: a call carries at most MAX_UNITS units and MAX_SAMPLES samples; the rest wait for the next call.
+ * Why here and not in the stateless Worker: the Workers runtime does not let one request wait on a promise that
+ * another request's I/O resolves (it cancels the waiter as hung), while a Durable Object's requests share one
+ * context. Why a timer: the first write of a batch yields once (setTimeout 0), so every request already queued
+ * to the object is delivered and joins before the commit; under no load that costs one turn of the event loop.
+ *
+ * Bounded: a run takes at most MAX_UNITS units and MAX_SAMPLES samples; the rest go in the next run.
  */
 import type { ExternalSample, ObjectSample } from "../domain/metric";
 import type { WriteOutcome, WriteUnit } from "./metrics-object";
@@ -31,12 +35,14 @@ export class PartitionWriteQueue {
   submit(objects: readonly ObjectSample[], externals: readonly ExternalSample[], writer: string | null, now: number): Promise<WriteOutcome> {
     return new Promise<WriteOutcome>((resolve, reject) => {
       this.#waiting.push({ unit: { objects, externals, writer }, now, resolve, reject });
-      if (!this.#flushing) void this.#flush();
+      if (!this.#flushing) {
+        this.#flushing = true;
+        setTimeout(() => void this.#flush(), 0);
+      }
     });
   }
 
   async #flush(): Promise<void> {
-    this.#flushing = true;
     try {
       while (this.#waiting.length > 0) {
         const batch = this.#take();
