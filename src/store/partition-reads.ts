@@ -4,10 +4,9 @@
  * bounded description of everything stored for the status page. Synchronous SQL over the tables
  * partition-tables.ts writes; every read filters on expiry.
  *
- * - Object labels are indexed as (key, value) rows, so a `pods/*` read whose selector has an equality or `in`
- *   requirement touches only the objects that can match, not every series of the metric: read cost follows the
- *   matching series, not the total stored. The selector is still applied in full afterwards; when it is just that
- *   requirement, the index decides it and object labels are not read at all.
+ * - The HPA's reads (one object, `pods/*`, external series) come from in-memory views kept in step with the
+ *   writes (metric-views.ts); SQL is read once per view. A `pods/*` read walks the metric's objects and decides
+ *   each distinct object-label set once.
  * - Several series of one metric on one object are answered as one value, their sum (domain/metric.ts); the
  *   common case of one series per object costs no arithmetic.
  * - A `pods/*` answer crosses RPC as parallel arrays (ObjectMetricColumns), not one object per pod.
@@ -16,9 +15,8 @@ import { newSelector, type LabelSelector, type Requirement } from "../apimachine
 import { addQuantities, formatQuantity, parseQuantity } from "../apimachinery/quantity";
 import type { ExternalMetricValue, Labels } from "../domain/metric";
 import type { LabelTextMemo } from "./label-text";
+import type { MetricViews, ViewRow } from "./metric-views";
 
-/** Bound parameters per statement are limited (100); larger `in` sets fall back to the scan. */
-const MAX_INDEXED_VALUES = 64;
 /** Names given as examples in a miss explanation. */
 const MAX_EXAMPLES = 5;
 
@@ -94,83 +92,54 @@ export interface SeriesDescription {
 export class PartitionReads {
   readonly #sql: SqlStorage;
   readonly #labels: LabelTextMemo;
+  readonly #views: MetricViews;
 
-  constructor(sql: SqlStorage, labels: LabelTextMemo) {
+  constructor(sql: SqlStorage, labels: LabelTextMemo, views: MetricViews) {
     this.#sql = sql;
     this.#labels = labels;
+    this.#views = views;
   }
 
   getObjectMetric(resource: string, namespace: string, name: string, metric: string, metricSelector: SelectorRequirements, now: number): ObjectRow | null {
-    const rows = this.#sql
-      .exec<SeriesRow>(
-        `SELECT name, labels, value, timestamp, window FROM series
-         WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND expires_at > ?`,
-        resource, namespace, metric, name, now,
-      )
-      .toArray();
-    return combinePerObject(rows, fromRequirements(metricSelector), this.#labels)[0] ?? null;
+    const rows = this.#views.objectView(resource, namespace, metric).byName.get(name);
+    return rows ? combineViewRows(name, rows, fromRequirements(metricSelector), this.#labels, now) : null;
   }
 
+  /** Every object of a resource with a live value of the metric, filtered by the object and metric selectors. */
   listObjectColumns(query: PartitionObjectQuery, now: number): ObjectMetricColumns {
     const objectSelector = fromRequirements(query.objectSelector);
-    const narrowing = objectSelector ? indexableRequirement(objectSelector) : null;
-    // A selector that is just the indexed requirement is decided by the index: no need for the labels.
-    const decided = narrowing !== null && objectSelector!.requirements.length === 1;
-    const rows = narrowing
-      ? this.#sql
-          .exec<SeriesRow>(
-            // Only objects that carry key=value (for one of the values) can match: start from the label index.
-            // CROSS JOIN fixes that order (SQLite's planner would otherwise walk every series of the metric,
-            // in name order, to save the final sort).
-            `SELECT s.name, s.labels, s.value, s.timestamp, s.window${decided ? "" : ", o.labels AS object_labels"}
-             FROM object_labels l
-             CROSS JOIN series s ON s.resource = l.resource AND s.namespace = l.namespace AND s.metric = ? AND s.name = l.name
-             ${decided ? "" : "CROSS JOIN objects o ON o.resource = l.resource AND o.namespace = l.namespace AND o.name = l.name"}
-             WHERE l.resource = ? AND l.namespace = ? AND l.key = ? AND l.value IN (${narrowing.values.map(() => "?").join(", ")})
-               AND s.expires_at > ?
-             ORDER BY s.name`,
-            query.metric, query.resource, query.namespace, narrowing.key, ...narrowing.values, now,
-          )
-          .toArray()
-      : this.#sql
-          .exec<SeriesRow>(
-            `SELECT s.name, s.labels, s.value, s.timestamp, s.window, o.labels AS object_labels
-             FROM series s LEFT JOIN objects o ON o.resource = s.resource AND o.namespace = s.namespace AND o.name = s.name
-             WHERE s.resource = ? AND s.namespace = ? AND s.metric = ? AND s.expires_at > ?
-             ORDER BY s.name`,
-            query.resource, query.namespace, query.metric, now,
-          )
-          .toArray();
-    let matching = rows;
-    if (objectSelector && !decided) {
-      const verdicts = new Map<string, boolean>();
-      matching = rows.filter((r) => {
-        const text = r.object_labels ?? "{}";
+    const metricSelector = fromRequirements(query.metricSelector);
+    const view = this.#views.objectView(query.resource, query.namespace, query.metric);
+    const objectLabels = objectSelector ? this.#views.objectLabels(query.resource, query.namespace) : null;
+    // Pods of one workload share a label set: decide each distinct set once.
+    const verdicts = new Map<string, boolean>();
+    const out: ObjectMetricColumns = { names: [], labels: [], values: [], timestamps: [], windows: [] };
+    for (const name of view.names()) {
+      if (objectSelector) {
+        const text = objectLabels!.get(name) ?? "{}";
         let ok = verdicts.get(text);
         if (ok === undefined) verdicts.set(text, (ok = objectSelector.matches(this.#labels.parse(text))));
-        return ok;
-      });
-    }
-    const out: ObjectMetricColumns = { names: [], labels: [], values: [], timestamps: [], windows: [] };
-    for (const r of combinePerObject(matching, fromRequirements(query.metricSelector), this.#labels)) {
-      out.names.push(r.name);
-      out.labels.push(r.labels);
-      out.values.push(r.value);
-      out.timestamps.push(r.timestamp);
-      out.windows.push(r.window);
+        if (!ok) continue;
+      }
+      const row = combineViewRows(name, view.byName.get(name)!, metricSelector, this.#labels, now);
+      if (row === null) continue;
+      out.names.push(row.name);
+      out.labels.push(row.labels);
+      out.values.push(row.value);
+      out.timestamps.push(row.timestamp);
+      out.windows.push(row.window);
     }
     return out;
   }
 
   listExternal(query: PartitionExternalQuery, now: number): ExternalMetricValue[] {
     const selector = fromRequirements(query.metricSelector);
+    const view = this.#views.externalView(query.namespace, query.metric);
     const out: ExternalMetricValue[] = [];
-    for (const r of this.#sql.exec<SeriesRow>(
-      `SELECT labels, value, timestamp, window FROM external_series
-       WHERE namespace = ? AND metric = ? AND expires_at > ? ORDER BY labels`,
-      query.namespace, query.metric, now,
-    )) {
-      const labels = this.#labels.parse(r.labels);
+    for (const text of [...view.keys()].sort()) {
+      const r = view.get(text)!;
+      if (r.expiresAt <= now) continue;
+      const labels = this.#labels.parse(text);
       if (selector && !selector.matches(labels)) continue;
       out.push({ namespace: query.namespace, metric: query.metric, labels, value: r.value, timestamp: r.timestamp, windowSeconds: r.window });
     }
@@ -289,16 +258,16 @@ function sumRows(rows: readonly ObjectRow[]): ObjectRow {
   return { name: sorted[0]!.name, labels: sorted[0]!.labels, value: formatQuantity(total), timestamp, window };
 }
 
-/**
- * The requirement a `pods/*` read can start from in the label index: the first `=`, `==` or `in` (every
- * matching object carries that key with one of those values). Null when there is none (`!=`, `notin`,
- * `exists`, `!`, `gt`, `lt` only) or the value set is too large to bind.
- */
-function indexableRequirement(selector: LabelSelector): { key: string; values: readonly string[] } | null {
-  for (const r of selector.requirements) {
-    if ((r.operator === "=" || r.operator === "==" || r.operator === "in") && r.values.length > 0 && r.values.length <= MAX_INDEXED_VALUES) {
-      return { key: r.key, values: r.values };
-    }
+/** combinePerObject for one object's rows from a view: live rows matching the selector, summed when several. */
+function combineViewRows(name: string, rows: ReadonlyMap<string, ViewRow>, selector: LabelSelector | null, labels: LabelTextMemo, now: number): ObjectRow | null {
+  let only: ObjectRow | null = null;
+  let group: ObjectRow[] | null = null;
+  for (const [text, r] of rows) {
+    if (r.expiresAt <= now) continue;
+    if (selector && !selector.matches(labels.parse(text))) continue;
+    const row = { name, labels: text, value: r.value, timestamp: r.timestamp, window: r.window };
+    if (only === null) only = row;
+    else (group ??= [only]).push(row);
   }
-  return null;
+  return group ? sumRows(group) : only;
 }

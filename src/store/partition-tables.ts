@@ -30,6 +30,7 @@ import type { CatalogUpdate, Identity, MetricKind } from "./catalog-tables";
 import { CounterHistory } from "./counter-history";
 import { LabelTextMemo, objectLabelText } from "./label-text";
 import { partitionForObject } from "./partition";
+import { MetricViews } from "./metric-views";
 import { PartitionReads } from "./partition-reads";
 import { PushGroupTables, type PushGroupMeta, type StoredPushGroup } from "./push-groups";
 
@@ -50,10 +51,7 @@ CREATE TABLE IF NOT EXISTS external_series (
   PRIMARY KEY (namespace, metric, labels)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS external_by_expiry ON external_series (expires_at);
-CREATE TABLE IF NOT EXISTS object_labels (
-  resource TEXT NOT NULL, namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, name TEXT NOT NULL,
-  PRIMARY KEY (resource, namespace, key, value, name)
-) WITHOUT ROWID;
+DROP TABLE IF EXISTS object_labels;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS expired_series (
   resource TEXT NOT NULL, namespace TEXT NOT NULL, metric TEXT NOT NULL, name TEXT NOT NULL, labels TEXT NOT NULL,
@@ -153,6 +151,7 @@ export class PartitionTables {
   readonly #counters: CounterHistory;
   readonly #groups: PushGroupTables;
   readonly reads: PartitionReads;
+  readonly #views: MetricViews;
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
@@ -160,9 +159,9 @@ export class PartitionTables {
     this.#sql.exec(SCHEMA);
     this.#counters = new CounterHistory(this.#sql);
     this.#groups = new PushGroupTables(this.#sql);
-    this.reads = new PartitionReads(this.#sql, this.#labels);
+    this.#views = new MetricViews(this.#sql);
+    this.reads = new PartitionReads(this.#sql, this.#labels, this.#views);
     this.#addWriterColumns();
-    this.#indexExistingObjectLabels();
   }
 
   /** Who wrote each series (a token name), added to tables created before it was kept. */
@@ -171,17 +170,6 @@ export class PartitionTables {
       const has = this.#sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`).toArray().some((c) => c.name === "writer");
       if (!has) this.#sql.exec(`ALTER TABLE ${table} ADD COLUMN writer TEXT`);
     }
-  }
-
-  /** One-time backfill of object_labels for objects stored before that index existed. */
-  #indexExistingObjectLabels(): void {
-    if (this.#sql.exec("SELECT 1 FROM meta WHERE key = 'object_labels'").toArray().length > 0) return;
-    this.#storage.transactionSync(() => {
-      for (const o of this.#sql.exec<{ resource: string; namespace: string; name: string; labels: string }>("SELECT resource, namespace, name, labels FROM objects").toArray()) {
-        this.#insertLabelRows(o.resource, o.namespace, o.name, this.#labels.parse(o.labels));
-      }
-      this.#sql.exec("INSERT INTO meta (key, value) VALUES ('object_labels', '1')");
-    });
   }
 
   // ---- meta -----------------------------------------------------------------------------------------
@@ -394,6 +382,7 @@ export class PartitionTables {
     const table = kind === "custom" ? OBJECT_TABLE : EXTERNAL_TABLE;
     const removed = this.#sql.exec(table.delete, ...key).rowsWritten;
     if (removed === 0) return;
+    this.#views.invalidate();
     w.fresh -= removed;
     // Object keys are (resource, namespace, metric, name, labels); external keys (namespace, metric, labels).
     const [resource, namespaced, metric] = kind === "custom" ? [key[0]!, key[1] !== "", key[2]!] : ["", true, key[1]!];
@@ -410,6 +399,7 @@ export class PartitionTables {
         const removed = this.#sql.exec(table.delete, ...k).rowsWritten;
         this.#counters.drop(JSON.stringify([table.kind, ...k]));
         if (removed > 0) {
+          this.#views.invalidate();
           w.fresh -= removed;
           w.notes.exact(table.kind, resource, metric, namespaced);
         }
@@ -439,6 +429,10 @@ export class PartitionTables {
     const previous = this.#upsert(table.update, table.insert, table.select, s, key, w.writer);
     if (previous === SKIPPED) return SKIPPED;
     if (w.groupKey !== null) this.#groups.remember(w.groupKey, s.metric, JSON.stringify([table.kind, ...key]), s.expiresAt);
+    const row = { value: s.value, timestamp: s.timestamp, window: s.windowSeconds, expiresAt: s.expiresAt };
+    // Keys: (resource, namespace, metric, name, labels) for objects, (namespace, metric, labels) for externals.
+    if (table.kind === "custom") this.#views.objectRowWritten(key[0]!, key[1]!, key[2]!, key[3]!, key[4]!, row);
+    else this.#views.externalRowWritten(key[0]!, key[1]!, key[2]!, row);
     const resource = table.resource(s);
     w.earliestExpiry = Math.min(w.earliestExpiry, s.expiresAt);
     if (previous === undefined) w.fresh++;
@@ -464,18 +458,9 @@ export class PartitionTables {
     return stored.expires_at;
   }
 
-  #insertLabelRows(resource: string, namespace: string, name: string, labels: Labels): void {
-    for (const [key, value] of Object.entries(labels)) {
-      this.#sql.exec(
-        "INSERT INTO object_labels (resource, namespace, key, value, name) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        resource, namespace, key, value, name,
-      );
-    }
-  }
-
   /**
-   * Stores an object's labels (and their index rows) unless they are already what is stored: `replace` makes
-   * them exactly `incoming`, `merge` adds `incoming` to what is stored (incoming values win).
+   * Stores an object's labels unless they are already what is stored: `replace` makes them exactly `incoming`,
+   * `merge` adds `incoming` to what is stored (incoming values win).
    */
   #setObjectLabels(resource: string, namespace: string, name: string, incoming: Labels, mode: "replace" | "merge", written: Map<string, string>): void {
     const key = `${resource}\u0000${namespace}\u0000${name}`;
@@ -488,17 +473,12 @@ export class PartitionTables {
     const labels = mode === "merge" && old ? mergedLabels(this.#labels.parse(old.labels), incoming) : incoming;
     const text = labels === incoming ? incomingText : objectLabelText(labels);
     if (old?.labels === text) return;
-    if (old) {
-      for (const [k, v] of Object.entries(this.#labels.parse(old.labels))) {
-        this.#sql.exec("DELETE FROM object_labels WHERE resource = ? AND namespace = ? AND key = ? AND value = ? AND name = ?", resource, namespace, k, v, name);
-      }
-    }
     this.#sql.exec(
       `INSERT INTO objects (resource, namespace, name, labels) VALUES (?, ?, ?, ?)
        ON CONFLICT (resource, namespace, name) DO UPDATE SET labels = excluded.labels`,
       resource, namespace, name, text,
     );
-    this.#insertLabelRows(resource, namespace, name, labels);
+    this.#views.objectLabelsWritten(resource, namespace, name, text);
   }
 
   /** Latest expiry of a metric identity in this partition, or null when it holds none. */
@@ -546,6 +526,7 @@ export class PartitionTables {
     });
     this.#seriesCount = null;
     this.#identities = null;
+    if (deleted > 0) this.#views.invalidate();
     const updates = touched.map((t) => {
       const latest = this.maxExpiry(t.kind, t.resource, t.metric);
       return { ...t, expiresAt: latest !== null && latest > now ? latest : null, mode: "set" as const };
@@ -554,14 +535,9 @@ export class PartitionTables {
   }
 
   #dropOrphanObjects(): void {
-    const dropped = this.#sql.exec(
+    this.#sql.exec(
       `DELETE FROM objects WHERE NOT EXISTS (
          SELECT 1 FROM series s WHERE s.resource = objects.resource AND s.namespace = objects.namespace AND s.name = objects.name)`,
-    ).rowsWritten;
-    if (dropped === 0) return;
-    this.#sql.exec(
-      `DELETE FROM object_labels WHERE NOT EXISTS (
-         SELECT 1 FROM objects o WHERE o.resource = object_labels.resource AND o.namespace = object_labels.namespace AND o.name = object_labels.name)`,
     );
   }
 
@@ -581,9 +557,12 @@ export class PartitionTables {
         "DELETE FROM expired_series WHERE expires_at < (SELECT expires_at FROM expired_series ORDER BY expires_at DESC LIMIT 1 OFFSET ?)",
         MAX_EXPIRED_REMEMBERED,
       );
-      this.#sql.exec("DELETE FROM series WHERE expires_at <= ?", now);
-      this.#dropOrphanObjects();
-      this.#sql.exec("DELETE FROM external_series WHERE expires_at <= ?", now);
+      const removed = this.#sql.exec("DELETE FROM series WHERE expires_at <= ?", now).rowsWritten +
+        this.#sql.exec("DELETE FROM external_series WHERE expires_at <= ?", now).rowsWritten;
+      if (removed > 0) {
+        this.#dropOrphanObjects();
+        this.#views.invalidate();
+      }
       this.#counters.prune(now);
       this.#groups.purgeExpired(now);
     });
