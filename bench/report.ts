@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { SyncTrace } from "./sync-trace";
 
 export interface WrkSummary {
   requests: number;
@@ -36,6 +37,8 @@ export interface ScenarioResult {
   serverRssBytes: number;
   compareTo?: string;
   wrk: WrkSummary;
+  /** fsync calls of workerd during the run (BENCH_TRACE=1). */
+  syncTrace?: SyncTrace;
 }
 
 export interface ScaleLevel {
@@ -124,6 +127,24 @@ export function renderMarkdown(r: BenchResults): string {
       lines.push(
         `| ${int(l.series)} | ${int(l.loadSamplesPerS)} | ${int(l.write.reqPerS)} | ${ms(l.write.p50Ms)} / ${ms(l.write.p99Ms)} | ${int(l.read.reqPerS)} | ` +
           `${ms(l.read.p50Ms)} / ${ms(l.read.p99Ms)} | ${ms(l.objectRead.p50Ms)} / ${ms(l.objectRead.p99Ms)} | ${mib(l.storageBytes)} | ${mib(l.workerdRssBytes)} |`,
+      );
+    }
+  }
+  const traced = r.scenarios.filter((s) => s.syncTrace);
+  if (traced.length) {
+    lines.push(``, `## Durable commits (\`BENCH_TRACE=1\`: workerd's fsync calls, traced with \`perf trace\`)`, ``);
+    lines.push(
+      `"Blocked" is the share of the run workerd spent inside fsync; a sync on the main thread stops every request, whatever it reads or writes.`,
+      ``,
+    );
+    lines.push(`| Scenario | fsyncs | requests per fsync | on the main thread | blocked | fsync p50 / p99 / max ms | request p99 ms |`);
+    lines.push(`|---|---:|---:|---:|---:|---:|---:|`);
+    for (const s of traced) {
+      const t = s.syncTrace!;
+      const seconds = s.wrk.durationUs / 1e6;
+      lines.push(
+        `| ${s.label}${s.connections !== r.knobs.connections ? ` (-c${s.connections})` : ""} | ${int(t.syncs)} | ${t.syncs ? (s.wrk.requests / t.syncs).toFixed(1) : "–"} | ` +
+          `${t.syncs ? `${Math.round((100 * t.onMainThread) / t.syncs)} %` : "–"} | ${((t.blockedMs / 10) / seconds).toFixed(0)} % | ${ms(t.p50Ms)} / ${ms(t.p99Ms)} / ${ms(t.maxMs)} | ${ms(s.p99Ms)} |`,
       );
     }
   }

@@ -17,6 +17,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { isAbsolute, join, relative } from "node:path";
 import { bin, cleanup, freePort, keepTempDir, ROOT, startProcess, tempDir, waitPorts, WorkerdNode, type Proc } from "../test/harness";
 import { Inspector, saveProfile } from "./profile";
+import { perfAvailable, SyncTracer } from "./sync-trace";
 import { renderMarkdown, renderReadmeSection, renderSvg, updateReadme, type BenchResults, type ScenarioResult, type ScaleLevel, type WrkSummary } from "./report";
 
 // ------------------------------------------------------------------------------------------- knobs
@@ -39,6 +40,8 @@ const KNOBS = {
   only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(",")) : null,
   out: env.BENCH_OUT ?? join(ROOT, "bench", "results"),
   keep: env.BENCH_KEEP === "1",
+  /** Trace workerd's fsync calls during every edge row (needs Linux perf). */
+  trace: env.BENCH_TRACE === "1",
 };
 const want = (group: string) => KNOBS.only === null || KNOBS.only.has(group);
 const WORK = tempDir("bench");
@@ -268,9 +271,12 @@ async function measure(s: Scenario, t: Target): Promise<ScenarioResult> {
   const pid = t.pid();
   const profiler = KNOBS.profile.has(s.id) && s.target === "edge" && env.BENCH_INSPECTOR ? await Inspector.connect(Number(env.BENCH_INSPECTOR)) : null;
   await profiler?.start();
+  const tracer = KNOBS.trace && s.target === "edge" ? SyncTracer.start(pid, join(WORK, `${s.id}.perf-trace.txt`), duration + 30) : null;
+  if (tracer) await new Promise((res) => setTimeout(res, 300)); // perf attaches to every thread before the run
   const cpu0 = cpuSeconds(pid);
   const w = await runWrk(t.url, file, duration, connections);
   const cpu1 = cpuSeconds(pid);
+  const syncTrace = await tracer?.stop();
   if (profiler) {
     mkdirSync(KNOBS.out, { recursive: true });
     const text = saveProfile(await profiler.stop(), join(KNOBS.out, s.id));
@@ -299,10 +305,12 @@ async function measure(s: Scenario, t: Target): Promise<ScenarioResult> {
     serverRssBytes: rssBytes(pid),
     compareTo: s.compareTo,
     wrk: w,
+    ...(syncTrace ? { syncTrace } : {}),
   };
   log(
     `${s.id.padEnd(28)} ${r.reqPerS.toFixed(0).padStart(7)} req/s ${r.samplesPerS.toFixed(0).padStart(8)} samples/s ` +
       `p50 ${r.p50Ms.toFixed(2)} ms p99 ${r.p99Ms.toFixed(2)} ms cpu ${(r.serverCpu * 100).toFixed(0)}% ${r.serverCpuUsPerRequest.toFixed(0)} µs/req` +
+      (syncTrace ? ` fsync ${syncTrace.syncs} (${(syncTrace.blockedMs / 10 / seconds).toFixed(0)}% of the time, max ${syncTrace.maxMs.toFixed(1)} ms)` : "") +
       (w.errors.status || w.errors.timeout || w.errors.connect ? ` ERRORS ${JSON.stringify(w.errors)}` : ""),
   );
   return r;
@@ -320,6 +328,8 @@ async function main(): Promise<void> {
     goBuildsStart: goBuilds(),
   };
   ensureCommand("wrk", "wrk");
+  if (KNOBS.trace) ensureCommand("perf", "linux-perf");
+  if (KNOBS.trace && !perfAvailable()) throw new Error("BENCH_TRACE=1 needs a working `perf trace` (linux-perf, and root or kernel.perf_event_paranoid ≤ 1)");
   const versions = {
     node: process.version,
     wrk: sh("wrk", ["-v"]).split("\n")[0] ?? "?",

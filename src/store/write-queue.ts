@@ -6,8 +6,11 @@
  *
  * Why here and not in the stateless Worker: the Workers runtime does not let one request wait on a promise that
  * another request's I/O resolves (it cancels the waiter as hung), while a Durable Object's requests share one
- * context. Why a timer: the first write of a batch yields once (setTimeout 0), so every request already queued
- * to the object is delivered and joins before the commit; under no load that costs one turn of the event loop.
+ * context. Why timers: the first write of a batch yields (setTimeout 0) until a turn of the event loop brings no
+ * new write, at most MAX_YIELDS times, so the requests already read from the sockets — several promise hops away
+ * from this object — join before the commit. Under no load that costs one turn; under load it is what makes a
+ * commit carry more than one write, and every commit is an fsync that holds workerd's only thread
+ * (bench/results/stalls.md).
  *
  * Bounded: a run takes at most MAX_UNITS units and MAX_SAMPLES samples; the rest go in the next run.
  */
@@ -16,6 +19,7 @@ import type { WriteOutcome, WriteUnit } from "./metrics-object";
 
 const MAX_UNITS = 256;
 const MAX_SAMPLES = 20_000;
+const MAX_YIELDS = 4;
 
 interface Waiting {
   readonly unit: WriteUnit;
@@ -37,9 +41,18 @@ export class PartitionWriteQueue {
       this.#waiting.push({ unit: { objects, externals, writer }, now, resolve, reject });
       if (!this.#flushing) {
         this.#flushing = true;
-        setTimeout(() => void this.#flush(), 0);
+        void this.#gatherThenFlush();
       }
     });
+  }
+
+  async #gatherThenFlush(): Promise<void> {
+    let seen = 0;
+    for (let i = 0; i < MAX_YIELDS && this.#waiting.length > seen && this.#waiting.length < MAX_UNITS; i++) {
+      seen = this.#waiting.length;
+      await new Promise((res) => setTimeout(res, 0));
+    }
+    await this.#flush();
   }
 
   async #flush(): Promise<void> {
