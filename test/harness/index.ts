@@ -13,7 +13,7 @@ export { bin, cleanup, keepTempDir, Proc, ROOT, runMain, startProcess, tempDir, 
 export { tlsRequest, type TlsRequest, type TlsResult } from "./tls-client";
 export { makeTokens, type TokenDef, type Tokens } from "./tokens";
 export {
-  debianPrometheus, otelPython, podScrapeJob, Prometheus, prometheus3, remoteWrite, serveExposition, versionOf,
+  debianPrometheus, KUBERNETES_POD_RELABEL, otelPython, podScrapeJob, Prometheus, prometheus3, remoteWrite, serveExposition, versionOf,
   type ExpositionServer, type PrometheusOptions, type RemoteWriteOptions, type ScrapedPod, type VectorSample,
 } from "./senders";
 export { sleep, waitFor, waitPorts, type WaitOptions } from "./wait";

@@ -46,7 +46,7 @@ function installed(script: string, key: string, timeoutMs: number): string {
   return path;
 }
 
-/** Prometheus 3.x built from github.com/prometheus/prometheus (cached; a cold build takes ~3 minutes). */
+/** Prometheus 3.x built from github.com/prometheus/prometheus (cached; a cold build takes ~5 CPU-minutes). */
 export function prometheus3(): string {
   return process.env.PROMETHEUS3 ?? installed("build-prometheus.sh", "PROMETHEUS3", 30 * 60_000);
 }
@@ -113,6 +113,16 @@ export interface ScrapedPod {
 }
 
 /**
+ * The relabelling of the usual Kubernetes pod scrape job: the pod's namespace → `namespace`, its name → `pod`,
+ * its labels through `labelmap`, which is what the adapter's mapping reads (src/ingest/mapping.ts).
+ */
+export const KUBERNETES_POD_RELABEL: readonly object[] = [
+  { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
+  { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
+  { action: "labelmap", regex: "__meta_kubernetes_pod_label_(.+)" },
+];
+
+/**
  * A scrape job whose targets carry the labels Kubernetes service discovery (role: pod) gives a pod, and the
  * relabelling of the usual Kubernetes pod job: namespace → `namespace`, pod name → `pod`, pod labels through
  * `labelmap`. Every target is the same local server; the path tells the pods apart.
@@ -131,11 +141,7 @@ export function podScrapeJob(o: { job: string; target: string; pods: ScrapedPod[
         ...Object.fromEntries(Object.entries(p.labels).map(([k, v]) => [`__meta_kubernetes_pod_label_${k}`, v])),
       },
     })),
-    relabel_configs: [
-      { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
-      { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
-      { action: "labelmap", regex: "__meta_kubernetes_pod_label_(.+)" },
-    ],
+    relabel_configs: KUBERNETES_POD_RELABEL,
   };
 }
 

