@@ -156,7 +156,8 @@ describe.each(VARIANTS.map((v) => [v.id, v] as const))("%s", (_id, v) => {
     expect(none.status).not.toBe(0);
     expect(none.stderr).toMatch(/NotFound/);
     const pod = senders.find((s) => s.variant === v && s.role === "pod")!;
-    const emitted = (events(pod).find((e) => e.event === "done") as { emitted: number }).emitted;
+    const emitted = events(pod).find((e) => e.event === "done")?.emitted;
+    expect(typeof emitted).toBe("number");
     const counter = await custom(v.ns, "pods/web-0/app_requests_total");
     expect(counter.items.map((i: any) => i.value)).toEqual([String(emitted)]);
   });
