@@ -197,6 +197,8 @@ export function renderReadmeSection(r: BenchResults): string {
     row("batch-100", "Batch, 100 samples per request", "pg-batch-100"),
     row("batch-1000", "Batch, 1,000 samples per request", "pg-batch-1000"),
     row("pg-nocheck-batch-1000", "Pushgateway: 1,000 metrics per push, no consistency check"),
+    row("remote-write-2000", "Remote write 1.0 (snappy), 2,000 samples per request (Prometheus' default), 2 connections"),
+    row("otlp-2000", "OTLP/HTTP protobuf (gzip), 2,000 data points per request, 2 connections"),
     row("pods-100", "Pods read (`pods/*?labelSelector=app=web`), 100 pods", undefined, "floor"),
     row("pods-1000", "Pods read, 1,000 pods", undefined, "floor"),
     row("pods-1000-c1", "Pods read, 1,000 pods, 1 connection (one HPA)"),

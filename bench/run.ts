@@ -16,6 +16,7 @@ import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "n
 import { cpus, loadavg, totalmem } from "node:os";
 import { isAbsolute, join, relative } from "node:path";
 import { bin, cleanup, freePort, keepTempDir, ROOT, startProcess, tempDir, waitPorts, WorkerdNode, type Proc } from "../test/harness";
+import { otlpBodies, OTLP_PROTOBUF_HEADERS, remoteWriteBodies, REMOTE_WRITE_HEADERS } from "./ingest-bodies";
 import { Inspector, saveProfile } from "./profile";
 import { perfAvailable, SyncTracer } from "./sync-trace";
 import { renderMarkdown, renderReadmeSection, renderSvg, updateReadme, type BenchResults, type ScenarioResult, type ScaleLevel, type WrkSummary } from "./report";
@@ -94,14 +95,15 @@ interface Req {
   method: "GET" | "POST";
   path: string;
   headers: Record<string, string>;
-  body?: string;
+  /** Text (UTF-8) or bytes (the binary protocols' bodies). */
+  body?: string | Uint8Array;
 }
 
 let reqFileSeq = 0;
 function writeRequests(reqs: Req[]): string {
   const chunks: Buffer[] = [];
   for (const r of reqs) {
-    const body = Buffer.from(r.body ?? "", "utf8");
+    const body = typeof r.body === "string" || r.body === undefined ? Buffer.from(r.body ?? "", "utf8") : Buffer.from(r.body);
     const head = `${r.method} ${r.path} ${body.length}\n${Object.entries(r.headers).map(([k, v]) => `${k}: ${v}\n`).join("")}\n`;
     chunks.push(Buffer.from(head, "utf8"), body);
   }
@@ -248,6 +250,19 @@ async function getJson(url: string, path: string, token: string): Promise<{ stat
     /* keep text */
   }
   return { status: r.status, body };
+}
+
+/**
+ * Sends one body of an ingestion row before it is measured: it must be answered `status` with an empty body (no
+ * partial_success) and every one of its samples must read back as a pod of `namespace`, so the row measures
+ * writes and not refusals.
+ */
+async function acceptedWhole(edge: { url: string; writeToken: string; readToken: string }, path: string, headers: Record<string, string>, body: Uint8Array, status: number, namespace: string, samples: number): Promise<void> {
+  const r = await fetch(edge.url + path, { method: "POST", headers: { authorization: `Bearer ${edge.writeToken}`, ...headers }, body: Buffer.from(body) });
+  const answer = new Uint8Array(await r.arrayBuffer());
+  if (r.status !== status || answer.length !== 0) throw new Error(`POST ${path} → ${r.status} (${answer.length} bytes): ${new TextDecoder().decode(answer).slice(0, 300)}`);
+  const read = await getJson(edge.url, `${CUSTOM}/namespaces/${namespace}/pods/*/batch_metric`, edge.readToken);
+  if (read.status !== 200 || read.body.items?.length !== samples) throw new Error(`${namespace}: ${read.status}, ${read.body.items?.length} items after one ${path} body of ${samples}`);
 }
 
 // ------------------------------------------------------------------------------------------- scenarios
@@ -433,6 +448,22 @@ async function main(): Promise<void> {
       }
       await run({ id: `batch-${size}`, group: "batch", label: `POST /write-metrics, ${size} sample(s) per request`, target: "edge", requests: ours, samplesPerRequest: size, compareTo: `pg-batch-${size}` });
     }
+    // The ingestion protocols over the same 10,000 series, in the request size their senders use by default, on 2
+    // connections: a request is ~0.1 s of work, so 10 would measure mostly queueing (throughput is the same).
+    const perRequest = 2000;
+    const auth = { authorization: `Bearer ${edge.writeToken}` };
+    const rw = remoteWriteBodies("bench-remote-write", "batch_metric", series, perRequest);
+    await acceptedWhole(edge, "/api/v1/write", REMOTE_WRITE_HEADERS, rw[0]!, 204, "bench-remote-write", perRequest);
+    await run({
+      id: `remote-write-${perRequest}`, group: "batch", label: `POST /api/v1/write, remote write 1.0 (snappy), ${perRequest} samples per request, 2 connections`, target: "edge", connections: 2,
+      requests: rw.map((body) => ({ method: "POST", path: "/api/v1/write", headers: { ...auth, ...REMOTE_WRITE_HEADERS }, body })), samplesPerRequest: perRequest,
+    });
+    const otlp = otlpBodies("bench-otlp", "batch_metric", series, perRequest);
+    await acceptedWhole(edge, "/v1/metrics", OTLP_PROTOBUF_HEADERS, otlp[0]!, 200, "bench-otlp", perRequest);
+    await run({
+      id: `otlp-${perRequest}`, group: "batch", label: `POST /v1/metrics, OTLP/HTTP protobuf (gzip), ${perRequest} data points (one pod resource each) per request, 2 connections`, target: "edge", connections: 2,
+      requests: otlp.map((body) => ({ method: "POST", path: "/v1/metrics", headers: { ...auth, ...OTLP_PROTOBUF_HEADERS }, body })), samplesPerRequest: perRequest,
+    });
   }
 
   // ---- reads: Pods (pods/* with a selector) over N pods, Object, discovery
