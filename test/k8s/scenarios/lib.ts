@@ -274,7 +274,7 @@ export async function waitApiServicesAvailable(c: Cluster, names = APISERVICES, 
 export function renderedManifests(caPem: string, port: number): string {
   const files = render({
     caPem,
-    externalName: "localhost",
+    backend: { externalName: "localhost" },
     port,
     service: "custom-metrics-apiserver",
     namespace: "custom-metrics",
