@@ -14,6 +14,7 @@ import { onError, onNotFound, statusResponse } from "./http/errors";
 import { customMetricsApp, externalMetricsApp } from "./http/read";
 import { otlpApp } from "./http/otlp";
 import { remoteWriteApp } from "./http/remote-write";
+import { requestLog } from "./http/request-log";
 import { requestCounter, selfMetricsApp } from "./http/self-metrics";
 import { externalWriteApp, objectWriteApp } from "./http/write";
 import { HEALTH_PATHS, SERVED_APIS, servedGroups } from "./k8s/apis";
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps = {}) {
 
   app.onError(onError);
   app.notFound(onNotFound);
+  app.use(requestLog());
   app.use(async (c, next) => {
     const config = readConfig(c.env);
     c.set("config", config);
