@@ -1,6 +1,6 @@
 /**
  * `serve`: renders the workerd config and runs workerd in the foreground, for a terminal, systemd or a
- * container. It prints exactly one `ready:` line, with the URLs, once every socket accepts connections, or one
+ * container. It prints exactly one `ready:` line, with the URLs, once every socket accepts connections and the Worker answers, or one
  * `error:` line: a busy port is found before workerd starts (its own report is a stack trace), and whatever
  * workerd prints before it listens is held back and shown only if it fails. After that its output (request
  * logs) passes through, and SIGINT/SIGTERM are forwarded so that a service manager stops it cleanly.
@@ -96,10 +96,26 @@ export async function run(argv: string[]): Promise<number> {
   createInterface({ input: child.stderr! }).on("line", (l) => (ready ? process.stderr.write(l + "\n") : held.push(l)));
 
   const host = dialHost(o.listen);
+  const publicSocket = sockets.find((s) => s.name === "public");
+  // workerd binds its sockets even when the Worker fails to load (and exits soon after), so open ports are not
+  // enough: the public socket must answer /healthz; a bridge (no public socket) must outlive a short settle.
+  const healthy = async () => {
+    if (!publicSocket) {
+      await new Promise((r) => setTimeout(r, 300));
+      return child.exitCode === null && !held.some((l) => /Uncaught/.test(l));
+    }
+    try {
+      const r = await fetch(`${o.publicCert ? "https" : "http"}://${urlHost(host)}:${publicSocket.port}/healthz`, { signal: AbortSignal.timeout(2000) });
+      await r.body?.cancel();
+      return r.status === 200;
+    } catch {
+      return false;
+    }
+  };
   const listening = async () => {
     for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
       if (child.exitCode !== null || child.signalCode !== null) return false;
-      if ((await Promise.all(sockets.map((s) => tcpOpen(s.port, host)))).every(Boolean)) return true;
+      if ((await Promise.all(sockets.map((s) => tcpOpen(s.port, host)))).every(Boolean) && (await healthy())) return child.exitCode === null;
     }
     return false;
   };
@@ -107,12 +123,12 @@ export async function run(argv: string[]): Promise<number> {
     child.kill("SIGTERM");
     const { code } = await exited;
     const busy = held.find((l) => /address already in use|EADDRINUSE/i.test(l));
-    const last = held.filter((l) => l.trim()).slice(-1)[0];
+    const telling = held.find((l) => /Uncaught|error|fatal/i.test(l)) ?? held.filter((l) => l.trim()).slice(-1)[0];
     if (v.verbose) for (const l of held) process.stderr.write(l + "\n");
     throw new CliError(
       busy
         ? `a port is already in use (${sockets.map((s) => `${s.option} ${s.port}`).join(", ")}): stop what listens there, or choose another port`
-        : `workerd ${code === null ? "did not listen within 30 s" : `exited (code ${code}) before listening`}${last ? `: ${last.trim().slice(0, 300)}` : ""}${v.verbose ? "" : " (--verbose shows all of its output)"}`,
+        : `workerd ${code === null ? "did not become ready within 30 s" : `exited (code ${code}) before it was ready`}${telling ? `: ${telling.trim().slice(0, 300)}` : ""}${v.verbose ? "" : " (--verbose shows all of its output)"}`,
     );
   }
   ready = true;
