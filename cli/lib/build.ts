@@ -68,10 +68,10 @@ export function bundleIsStale(outdir: string): boolean {
   return statSync(f).mtimeMs < Math.max(newestMtime(join(root, "src")), ...inputs);
 }
 
-/** `wrangler deploy --dry-run --outdir <outdir>`; returns the path of the bundle. */
-export function buildBundle(outdir: string): string {
+/** `wrangler deploy --dry-run --outdir <outdir>` (and esbuild's metafile, if asked); returns the path of the bundle. */
+export function buildBundle(outdir: string, metafile?: string): string {
   const out = resolve(outdir);
-  const r = spawnSync(bin("wrangler"), ["deploy", "--dry-run", "--outdir", out], {
+  const r = spawnSync(bin("wrangler"), ["deploy", "--dry-run", "--outdir", out, ...(metafile ? ["--metafile", resolve(metafile)] : [])], {
     cwd: projectRoot(),
     env: { ...process.env, ...OFFLINE_ENV },
     encoding: "utf8",

@@ -28,7 +28,8 @@ export function versionInfo(): VersionInfo {
   const pkg = readJson<PackageJson>(join(root, "package.json"))!;
   return {
     version: pkg.version,
-    workerdPinned: pkg.dependencies?.workerd,
+    // `npm install workerd@X` in an unpacked artifact rewrites the pin as ^X: the version is what matters.
+    workerdPinned: pkg.dependencies?.workerd?.replace(/^[\^~=]+/, ""),
     workerdInstalled: readJson<PackageJson>(join(root, "node_modules", "workerd", "package.json"))?.version,
     compatibilityDate: wranglerCompat().date,
   };
