@@ -142,13 +142,27 @@ export function render(o: RenderOptions): Map<string, string> {
 
 /** Why kube-apiserver would refuse this EndpointSlice address (kubernetes/kubernetes pkg/apis/core/validation ValidateEndpointIP). */
 export function endpointIpProblem(ip: string): string | null {
-  const v = isIP(ip);
-  if (v === 0) return "is not an IP address";
-  const low = new URL(`http://[${ip}]`).hostname.slice(1, -1); // canonical form: "::" and "::1" whatever the spelling
-  if (low === "::") return "is unspecified";
-  if (low === "::1") return "is a loopback address (::1)";
-  if (/^fe[89ab]/.test(low)) return "is link-local (fe80::/10)";
-  if (/^ff02:/.test(low)) return "is link-local multicast (ff02::/16)";
+  let v4 = isIP(ip) === 4 ? ip : null;
+  if (isIP(ip) === 0) return "is not an IP address";
+  if (!v4) {
+    const low = new URL(`http://[${ip}]`).hostname.slice(1, -1); // canonical: "::", "::1", "::ffff:7f00:1" whatever the spelling
+    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(low); // Go treats IPv4-mapped addresses as IPv4
+    if (mapped) {
+      const [hi, lo] = [parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)];
+      v4 = [hi >> 8, hi & 255, lo >> 8, lo & 255].join(".");
+    } else {
+      if (low === "::") return "is unspecified";
+      if (low === "::1") return "is a loopback address (::1)";
+      if (/^fe[89ab]/.test(low)) return "is link-local (fe80::/10)";
+      if (/^ff02:/.test(low)) return "is link-local multicast (ff02::/16)";
+      return null;
+    }
+  }
+  const [a, b, c] = v4.split(".").map(Number) as [number, number, number];
+  if (v4 === "0.0.0.0") return "is unspecified";
+  if (a === 127) return "is a loopback address (127.0.0.0/8)";
+  if (a === 169 && b === 254) return "is link-local (169.254.0.0/16)";
+  if (a === 224 && b === 0 && c === 0) return "is link-local multicast (224.0.0.0/24)";
   return null;
 }
 
