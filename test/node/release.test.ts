@@ -152,6 +152,32 @@ describe("npm run release", () => {
     await edgeProc.stop();
   });
 
+  it("the Containerfile's ENTRYPOINT and CMD, with the image's paths mapped here, run an edge node", async () => {
+    const text = readFileSync(join(ROOT, "Containerfile"), "utf8");
+    const etc = tempDir("etc-edge-metrics");
+    mkdirSync(join(etc, "pki"));
+    for (const f of ["server.crt", "server.key", "front-proxy-ca.crt"]) copyFileSync(join(dir, "pki", f), join(etc, "pki", f));
+    copyFileSync(join(dir, "write-tokens.json"), join(etc, "write-tokens.json"));
+    writeFileSync(join(etc, "read-token"), "image-read-token\n");
+    const [agg, pub] = await freePorts(2);
+    const paths: Record<string, string> = {
+      "/opt/edge-metrics-adapter": dir, "/etc/edge-metrics": etc, "/var/lib/edge-metrics": tempDir("volume"), "/tmp/edge-metrics": join(tempDir("tmp"), "edge-metrics"),
+      "0.0.0.0": "127.0.0.1", "8443": String(agg), "8080": String(pub), node: process.execPath,
+    };
+    const argv = [/^ENTRYPOINT (.*)$/m, /^CMD (.*)$/m]
+      .flatMap((re) => JSON.parse(re.exec(text)![1]!) as string[])
+      .map((a) => Object.entries(paths).reduce((x, [from, to]) => (x === from || x.startsWith(`${from}/`) ? to + x.slice(from.length) : x), a));
+    const lines: string[] = [];
+    const proc = startProcess(argv[0]!, argv.slice(1), { name: "image-edge", cwd: dir, env: HOST_ENV, onLine: (l) => lines.push(l) });
+    const ready = await waitFor("the image's ready line", async () => lines.find((l) => l.startsWith("ready:")), 60_000, { proc });
+    expect(ready).toContain(`public http://127.0.0.1:${pub}`);
+    // The HEALTHCHECK's own command, against this port.
+    const health = /^HEALTHCHECK [^\n]*\\\n\s*CMD (.*)$/m.exec(text)![1]!;
+    const check = (JSON.parse(health) as string[]).map((a) => a.replace("127.0.0.1:8080", `127.0.0.1:${pub}`));
+    expect(run(process.execPath, check.slice(1), dir).status).toBe(0);
+    await proc.stop();
+  });
+
   it("the release hides commands that need the source tree", () => {
     const r = edgeMetrics("deploy");
     expect(r.status).toBe(2);
