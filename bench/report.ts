@@ -50,6 +50,8 @@ export interface ScaleLevel {
   objectRead: ScenarioResult;
   storageBytes: number;
   workerdRssBytes: number;
+  /** At the largest level only: workerd restarted on the same state, then the first requests timed. */
+  restart?: { readyMs: number; firstReadMs: number; secondReadMs: number; firstObjectReadMs: number; firstWriteMs: number; rssBytes: number };
 }
 
 export interface BenchResults {
@@ -127,6 +129,16 @@ export function renderMarkdown(r: BenchResults): string {
       lines.push(
         `| ${int(l.series)} | ${int(l.loadSamplesPerS)} | ${int(l.write.reqPerS)} | ${ms(l.write.p50Ms)} / ${ms(l.write.p99Ms)} | ${int(l.read.reqPerS)} | ` +
           `${ms(l.read.p50Ms)} / ${ms(l.read.p99Ms)} | ${ms(l.objectRead.p50Ms)} / ${ms(l.objectRead.p99Ms)} | ${mib(l.storageBytes)} | ${mib(l.workerdRssBytes)} |`,
+      );
+    }
+    const last = r.scale[r.scale.length - 1]!;
+    if (last.restart) {
+      const x = last.restart;
+      lines.push(
+        ``,
+        `Restart at ${int(last.series)} series (SIGTERM, then workerd started on the same state): /healthz answered after ${int(x.readyMs)} ms; ` +
+          `the first Pods read of the 100 probe pods took ${ms(x.firstReadMs)} ms (it loads the metric's view from SQLite; the next one ${ms(x.secondReadMs)} ms), ` +
+          `the first Object read ${ms(x.firstObjectReadMs)} ms, the first write ${ms(x.firstWriteMs)} ms; workerd RSS then ${mib(x.rssBytes)}.`,
       );
     }
   }

@@ -135,7 +135,7 @@ interface Target {
   pid: () => number;
 }
 
-async function startEdge(): Promise<Target & { stateDir: string; readToken: string; writeToken: string }> {
+async function startEdge(): Promise<Target & { stateDir: string; readToken: string; writeToken: string; restart(): Promise<number> }> {
   if (env.BENCH_BUNDLE) log(`using the prebuilt bundle ${env.BENCH_BUNDLE} (BENCH_BUNDLE)`);
   // BENCH_WORKERD_WRAPPER (e.g. "eatmydata", which turns fsync into a no-op) is for experiments only.
   const wrapper = (env.BENCH_WORKERD_WRAPPER ?? "").split(" ").filter(Boolean);
@@ -153,7 +153,20 @@ async function startEdge(): Promise<Target & { stateDir: string; readToken: stri
   });
   await node.start();
   servers.push(node.proc!);
-  return { url: node.base, pid: () => node.pid() ?? NaN, stateDir: node.stateDir, readToken: node.readToken, writeToken: node.tokens.bench! };
+  return {
+    url: node.base,
+    pid: () => node.pid() ?? NaN,
+    stateDir: node.stateDir,
+    readToken: node.readToken,
+    writeToken: node.tokens.bench!,
+    /** Stops workerd (SIGTERM) and starts it on the same state; resolves with ms until /healthz answers. */
+    restart: async () => {
+      await node.stop();
+      const ms = await node.start();
+      servers.push(node.proc!);
+      return ms;
+    },
+  };
 }
 
 /** BENCH_OUT as recorded in the results: relative to the repository, never a path of this machine. */
@@ -543,6 +556,25 @@ async function main(): Promise<void> {
         storageBytes: dirBytes(edge.stateDir),
         workerdRssBytes: rssBytes(edge.pid()),
       });
+    }
+    // The first answers after a restart at the largest level: SQLite is the only state that survives, so the
+    // partition object starts cold and its in-memory views are rebuilt by the first reads.
+    if (scale.length) {
+      const readPath = `${CUSTOM}/namespaces/${ns}/pods/*/http_requests?labelSelector=app%3Dweb`;
+      const timed = async (what: string, f: () => Promise<{ status: number }>) => {
+        const t0 = performance.now();
+        const r = await f();
+        if (r.status !== 200) throw new Error(`after restart, ${what}: ${r.status}`);
+        return performance.now() - t0;
+      };
+      const readyMs = await edge.restart();
+      const firstReadMs = await timed("first Pods read", () => getJson(edge.url, readPath, edge.readToken));
+      const secondReadMs = await timed("second Pods read", () => getJson(edge.url, readPath, edge.readToken));
+      const firstObjectReadMs = await timed("first Object read", () => getJson(edge.url, `${CUSTOM}/namespaces/${ns}/pods/web-1/http_requests`, edge.readToken));
+      const firstWriteMs = await timed("first write", () => fetch(`${edge.url}/write-metrics/namespaces/${ns}/pods/web-1/http_requests`, { method: "POST", headers: W, body: '"43"' }).then(async (r) => (await r.text(), r)));
+      const restart = { readyMs, firstReadMs, secondReadMs, firstObjectReadMs, firstWriteMs, rssBytes: rssBytes(edge.pid()) };
+      log(`restart at ${stored} series: ready ${readyMs} ms, first Pods read ${firstReadMs.toFixed(0)} ms (then ${secondReadMs.toFixed(1)} ms), first Object read ${firstObjectReadMs.toFixed(1)} ms, first write ${firstWriteMs.toFixed(1)} ms, RSS ${(restart.rssBytes / 2 ** 20).toFixed(0)} MiB`);
+      scale[scale.length - 1]!.restart = restart;
     }
   }
 

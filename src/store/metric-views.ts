@@ -8,8 +8,43 @@
  * Why: a 1,000-pod read spent most of its time materialising rows out of SQLite; from memory it is a walk over
  * the object names. Rows keep their expiry, so a read still never serves an expired value. Memory is bounded:
  * past MAX_ROWS rows in all views of a partition, every view is dropped and rebuilt on demand.
+ *
+ * Object labels come with an index, (key, value) → object names, so a `pods/*` read whose selector has an
+ * equality or `in` requirement visits only the objects that can match: read cost follows the matching objects,
+ * not every object with the metric, and stays flat as a namespace grows.
  */
 const MAX_ROWS = 250_000;
+
+type ParseLabels = (text: string) => Readonly<Record<string, string>>;
+
+/** An object-label view: name → stored label text, and (key, value) → names. */
+export class ObjectLabelView {
+  readonly byName = new Map<string, string>();
+  readonly #index = new Map<string, Set<string>>();
+
+  constructor(private readonly parse: ParseLabels) {}
+
+  set(name: string, text: string): void {
+    const old = this.byName.get(name);
+    if (old === text) return;
+    if (old !== undefined) for (const [k, v] of Object.entries(this.parse(old))) this.#index.get(`${k}\u0000${v}`)?.delete(name);
+    this.byName.set(name, text);
+    for (const [k, v] of Object.entries(this.parse(text))) {
+      const key = `${k}\u0000${v}`;
+      let names = this.#index.get(key);
+      if (names === undefined) this.#index.set(key, (names = new Set()));
+      names.add(name);
+    }
+  }
+
+  /** Names of the objects whose label `key` has one of `values`. */
+  withValue(key: string, values: readonly string[]): Set<string> {
+    if (values.length === 1) return this.#index.get(`${key}\u0000${values[0]}`) ?? new Set();
+    const out = new Set<string>();
+    for (const v of values) for (const n of this.#index.get(`${key}\u0000${v}`) ?? []) out.add(n);
+    return out;
+  }
+}
 
 export interface ViewRow {
   readonly value: string;
@@ -43,11 +78,14 @@ export class ObjectMetricView {
 export class MetricViews {
   readonly #objects = new Map<string, ObjectMetricView>();
   readonly #externals = new Map<string, Map<string, ViewRow>>();
-  /** Object labels text per (resource, namespace), for label selectors. */
-  readonly #objectLabels = new Map<string, Map<string, string>>();
+  /** Object labels per (resource, namespace), for label selectors. */
+  readonly #objectLabels = new Map<string, ObjectLabelView>();
   #rows = 0;
 
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly parse: ParseLabels,
+  ) {}
 
   objectView(resource: string, namespace: string, metric: string): ObjectMetricView {
     const key = `${resource}\u0000${namespace}\u0000${metric}`;
@@ -85,12 +123,12 @@ export class MetricViews {
     return view;
   }
 
-  /** name → stored object-label text for a resource in a namespace. */
-  objectLabels(resource: string, namespace: string): Map<string, string> {
+  /** The stored object labels of a resource in a namespace, with their index. */
+  objectLabels(resource: string, namespace: string): ObjectLabelView {
     const key = `${resource}\u0000${namespace}`;
     let labels = this.#objectLabels.get(key);
     if (labels === undefined) {
-      labels = new Map();
+      labels = new ObjectLabelView(this.parse);
       for (const r of this.sql.exec<{ name: string; labels: string }>("SELECT name, labels FROM objects WHERE resource = ? AND namespace = ?", resource, namespace)) {
         labels.set(r.name, r.labels);
       }

@@ -5,8 +5,9 @@
  * partition-tables.ts writes; every read filters on expiry.
  *
  * - The HPA's reads (one object, `pods/*`, external series) come from in-memory views kept in step with the
- *   writes (metric-views.ts); SQL is read once per view. A `pods/*` read walks the metric's objects and decides
- *   each distinct object-label set once.
+ *   writes (metric-views.ts); SQL is read once per view. A `pods/*` read with an equality or `in` requirement
+ *   starts from the label index's objects (flat in the namespace's size), otherwise it walks the metric's
+ *   objects; either way it decides each distinct object-label set once.
  * - Several series of one metric on one object are answered as one value, their sum (domain/metric.ts); the
  *   common case of one series per object costs no arithmetic.
  * - A `pods/*` answer crosses RPC as parallel arrays (ObjectMetricColumns), not one object per pod.
@@ -15,7 +16,7 @@ import { newSelector, type LabelSelector, type Requirement } from "../apimachine
 import { addQuantities, formatQuantity, parseQuantity } from "../apimachinery/quantity";
 import type { ExternalMetricValue, Labels } from "../domain/metric";
 import type { LabelTextMemo } from "./label-text";
-import type { MetricViews, ViewRow } from "./metric-views";
+import type { MetricViews, ObjectLabelView, ObjectMetricView, ViewRow } from "./metric-views";
 
 /** Names given as examples in a miss explanation. */
 const MAX_EXAMPLES = 5;
@@ -114,9 +115,9 @@ export class PartitionReads {
     // Pods of one workload share a label set: decide each distinct set once.
     const verdicts = new Map<string, boolean>();
     const out: ObjectMetricColumns = { names: [], labels: [], values: [], timestamps: [], windows: [] };
-    for (const name of view.names()) {
+    for (const name of candidates(view, objectLabels, objectSelector)) {
       if (objectSelector) {
-        const text = objectLabels!.get(name) ?? "{}";
+        const text = objectLabels!.byName.get(name) ?? "{}";
         let ok = verdicts.get(text);
         if (ok === undefined) verdicts.set(text, (ok = objectSelector.matches(this.#labels.parse(text))));
         if (!ok) continue;
@@ -270,4 +271,23 @@ function combineViewRows(name: string, rows: ReadonlyMap<string, ViewRow>, selec
     else (group ??= [only]).push(row);
   }
   return group ? sumRows(group) : only;
+}
+
+/**
+ * The object names a `pods/*` read must look at, in name order: with an `=`, `==` or `in` requirement, the
+ * objects the label index gives for its values (the smallest such set) that have the metric; otherwise every
+ * object with the metric. The selector is still applied in full to each.
+ */
+function candidates(view: ObjectMetricView, labels: ObjectLabelView | null, selector: LabelSelector | null): readonly string[] {
+  if (labels === null || selector === null) return view.names();
+  let best: Set<string> | null = null;
+  for (const r of selector.requirements) {
+    if (r.operator !== "=" && r.operator !== "==" && r.operator !== "in") continue;
+    const names = labels.withValue(r.key, r.values);
+    if (best === null || names.size < best.size) best = names;
+  }
+  if (best === null || best.size >= view.byName.size) return view.names();
+  const out: string[] = [];
+  for (const n of best) if (view.byName.has(n)) out.push(n);
+  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -1,24 +1,19 @@
 /**
  * A partition's tables: the series of one namespace (or of cluster scope), the labels of the objects they
- * describe, a (key, value) index over those labels, and external series. Synchronous SQL over the Durable
- * Object's SQLite; the Durable Object (metrics-object.ts) dispatches to it and owns alarms and RPC.
+ * describe, and external series. Synchronous SQL over the Durable Object's SQLite; the Durable Object
+ * (metrics-object.ts) dispatches to it and owns alarms and RPC; reads are in partition-reads.ts.
  *
  * Hot paths, as the benchmarks (bench/) measured them:
  * - A write of a series that exists, whose expiry does not move back (a steady writer), is one UPDATE; new
  *   series cost one UPDATE that misses and one INSERT. Series are counted for the quota only when a write
  *   could reach it. Object labels are rewritten only when they change.
- * - Object labels are also indexed as (key, value) rows, so a `pods/*` read whose selector has an equality
- *   or `in` requirement touches only the objects that can match, not every series of the metric: read cost
- *   follows the matching series, not the total stored. The selector is still applied in full afterwards.
- *   When the selector is just that requirement, the index decides it and object labels are not read at all.
- * - A `pods/*` answer crosses RPC as parallel arrays (ObjectMetricColumns), not one object per pod.
- * - Several series of one metric on one object are answered as one value, their sum (domain/metric.ts); the
- *   common case of one series per object costs no arithmetic.
+ * - Every row written is also handed to the in-memory views (metric-views.ts) the reads are served from;
+ *   anything that removes rows drops the views instead.
  * - A counter's points are kept (counter-history.ts) and its rate written as a series of its own in the same
  *   transaction; a staleness marker deletes the series and its rate.
  *
  * Discovery without fan-out: after a write, the partition tells the catalog the latest expiry of each metric
- * it holds (CatalogReporter below), but only when that moves by more than a slack (10% of the TTL, at most
+ * it holds (CatalogReporter, catalog-reports.ts), but only when that moves by more than a slack (10% of the TTL, at most
  * 30 s), so a steady writer costs the catalog about one call per metric per slack period. The catalog's
  * expiry is never later than the truth: a metric can drop out of discovery up to one slack before its last
  * value expires, never after. Deletes and TTL reductions recompute the exact value.
@@ -159,7 +154,7 @@ export class PartitionTables {
     this.#sql.exec(SCHEMA);
     this.#counters = new CounterHistory(this.#sql);
     this.#groups = new PushGroupTables(this.#sql);
-    this.#views = new MetricViews(this.#sql);
+    this.#views = new MetricViews(this.#sql, (text) => this.#labels.parse(text));
     this.reads = new PartitionReads(this.#sql, this.#labels, this.#views);
     this.#addWriterColumns();
   }

@@ -57,4 +57,28 @@ describe("object selectors over in-memory views", () => {
     const disc = await api.json(api.get(CM2));
     expect(disc.body.resources.map((x: any) => x.name)).toContain("pods/m2");
   });
+
+  it("the label index gives only objects that have the metric, in name order, and follows relabels after the view is loaded", async () => {
+    const api = client();
+    const ns = "lblidx2";
+    const batch = (items: object[]) => api.post("/write-metrics", items);
+    const pods = Array.from({ length: 30 }, (_, i) => `p-${String(29 - i).padStart(2, "0")}`);
+    // Every pod has m2; only the even ones have m; app=web on a third of them, app=api on the rest.
+    expect((await batch(pods.map((name, i) => ({ namespace: ns, resource: "pods", name, metric: "m2", value: "1", objectLabels: { app: i % 3 === 0 ? "web" : "api" } })))).status).toBe(200);
+    expect((await batch(pods.filter((_, i) => i % 2 === 0).map((name) => ({ namespace: ns, resource: "pods", name, metric: "m", value: "1" })))).status).toBe(200);
+    const names = async (metric: string, sel: string) => {
+      const r = await api.json(api.get(`${CM2}/namespaces/${ns}/pods/*/${metric}?labelSelector=${encodeURIComponent(sel)}`));
+      return r.status === 200 ? r.body.items.map((i: any) => i.describedObject.name) : r.status;
+    };
+    const expected = (metric: string, apps: string[]) =>
+      pods.filter((_, i) => (metric === "m2" || i % 2 === 0) && apps.includes(i % 3 === 0 ? "web" : "api")).sort();
+    expect(await names("m", "app=web")).toEqual(expected("m", ["web"]));
+    expect(await names("m", "app in (web,api)")).toEqual(expected("m", ["web", "api"]));
+    expect(await names("m2", "app==api")).toEqual(expected("m2", ["api"]));
+    expect(await names("m", "app=web,app!=api")).toEqual(expected("m", ["web"]));
+    // Relabel every pod to web while the views are loaded; the index must drop the old values.
+    expect((await batch(pods.map((name) => ({ namespace: ns, resource: "pods", name, metric: "m2", value: "2", objectLabels: { app: "web" } })))).status).toBe(200);
+    expect(await names("m2", "app=api")).toBe(404);
+    expect(await names("m", "app=web")).toEqual(pods.filter((_, i) => i % 2 === 0).sort());
+  });
 });
