@@ -12,6 +12,7 @@ import { admission, authenticate } from "./http/auth";
 import type { AppEnv } from "./http/app-env";
 import { notFoundHandler, onError, statusResponse } from "./http/errors";
 import { customMetricsApp, externalMetricsApp } from "./http/read";
+import { openApiApp } from "./http/openapi";
 import { otlpApp } from "./http/otlp";
 import { pushgatewayApp } from "./http/pushgateway";
 import { remoteWriteApp } from "./http/remote-write";
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps = {}) {
   for (const api of SERVED_APIS) {
     app.route(api.path, api.kind === "custom" ? customMetricsApp(api.version as CustomMetricsVersion) : externalMetricsApp());
   }
+  app.route("/openapi", openApiApp());
   app.route("/metrics", selfMetricsApp());
   app.route("/write-metrics", objectWriteApp());
   app.route("/write-external-metrics", externalWriteApp());

@@ -10,7 +10,8 @@
  * - metric reads: forwarded; the upstream's status, content-type and body pass through byte for byte. If the
  *   upstream cannot be reached in time, a 503 Status answers at once.
  * - `/apis` → 404 Status locally (so kube-aggregator falls back to the per-version documents), health probes → 200
- *   locally, `/openapi/*` forwarded (404 when the upstream is down), anything that is not a read → 403 Status.
+ *   locally, `/openapi/*` forwarded with If-None-Match and the answer's validators and cache headers (404 when the
+ *   upstream is down), anything that is not a read → 403 Status.
  *
  * After a failure the upstream is considered down for DOWN_BACKOFF_MS: discovery answers from the cache without
  * waiting and metric reads get 503 immediately, while one background request checks whether it is back.
@@ -33,6 +34,12 @@ const DOWN_BACKOFF_MS = 5000;
 const MAX_READ_BYTES = 32 * 1024 * 1024;
 /** Discovery is bounded by MAX_METRICS on the upstream (about 0.6 MB at the default). */
 const MAX_DISCOVERY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Validators and cache headers of the upstream's OpenAPI answers (ETag with If-None-Match → 304, the v3 `?hash=`
+ * documents' immutable caching and their 301 to the current hash), so the aggregator sees what the Worker says.
+ */
+const PASSED_RESPONSE_HEADERS = ["etag", "cache-control", "expires", "vary", "location"];
 
 interface CachedDocument {
   body: string;
@@ -103,6 +110,8 @@ class Upstream {
     if (!config.upstreamUrl) throw new UpstreamError("UPSTREAM_URL is not configured");
     const timeout = config.upstreamTimeoutMs;
     const headers = new Headers({ accept: request.headers.get("accept") ?? "application/json" });
+    const ifNoneMatch = request.headers.get("if-none-match");
+    if (ifNoneMatch) headers.set("if-none-match", ifNoneMatch);
     if (readToken) headers.set("authorization", `Bearer ${readToken}`);
     const ua = request.headers.get("user-agent");
     if (ua) headers.set("user-agent", `${ua} edge-metrics-bridge`);
@@ -121,7 +130,12 @@ class Upstream {
       throw new UpstreamError(`upstream answered ${declared} bytes, more than the ${maxBytes} the bridge relays`);
     }
     const body = res.body === null ? null : res.body.pipeThrough(byteCap(maxBytes));
-    return new Response(body, { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "application/octet-stream" } });
+    const out = new Headers({ "content-type": res.headers.get("content-type") ?? "application/octet-stream" });
+    for (const name of PASSED_RESPONSE_HEADERS) {
+      const value = res.headers.get(name);
+      if (value !== null) out.set(name, value);
+    }
+    return new Response(body, { status: res.status, headers: out });
   }
 
   /** Fetches one discovery document; caches and returns it only if it is a well-formed APIResourceList for `api`. */

@@ -104,6 +104,24 @@ describe("bridge in front of wrangler dev", () => {
     expect(via.body).toBe(await direct.text());
   });
 
+  it("OpenAPI passes through with its validators: ETag and If-None-Match → 304, the v3 document at its hashed URL", async () => {
+    const direct = await up("/openapi/v2", { headers: { authorization: `Bearer ${TOKEN}` } });
+    const via = await tlsRequest({ port: bridgePort, path: "/openapi/v2", ...good() });
+    expect(via.status).toBe(200);
+    expect(via.body).toBe(await direct.text());
+    expect(via.headers?.etag).toBe(direct.headers.get("etag"));
+    const again = await tlsRequest({ port: bridgePort, path: "/openapi/v2", headers: { "if-none-match": via.headers!.etag as string }, ...good() });
+    expect(again.status).toBe(304);
+    const discovery = JSON.parse((await tlsRequest({ port: bridgePort, path: "/openapi/v3", ...good() })).body!);
+    const url: string = discovery.paths["apis/custom.metrics.k8s.io/v1beta2"].serverRelativeURL;
+    const doc = await tlsRequest({ port: bridgePort, path: url, ...good() });
+    expect(doc.status).toBe(200);
+    expect(JSON.parse(doc.body!).openapi).toBe("3.0.0");
+    expect(doc.headers?.["cache-control"]).toBe("public, immutable");
+    const stale = await tlsRequest({ port: bridgePort, path: "/openapi/v3/apis/custom.metrics.k8s.io/v1beta2?hash=00", ...good() });
+    expect([stale.status, stale.headers?.location]).toEqual([301, url]);
+  });
+
   it("refuses writes (403 Status) and answers /apis with 404 Status locally", async () => {
     const w = await tlsRequest({ port: bridgePort, method: "POST", path: "/write-metrics/namespaces/default/pods/web-0/http_requests", body: '"1"', ...good() });
     expect(w.status).toBe(403);
