@@ -21,6 +21,7 @@ import { externalWriteApp, objectWriteApp } from "./http/write";
 import { HEALTH_PATHS, SERVED_APIS, servedGroups } from "./k8s/apis";
 import { encodeAPIGroup, type CustomMetricsVersion } from "./k8s/custom-metrics";
 import { DurableObjectRepository } from "./store/durable-object-repository";
+import { statusPageApp } from "./ui/app";
 import type { MetricRepository } from "./store/repository";
 
 export interface AppDeps {
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps = {}) {
   for (const api of SERVED_APIS) {
     app.route(api.path, api.kind === "custom" ? customMetricsApp(api.version as CustomMetricsVersion) : externalMetricsApp());
   }
+  app.route("/", statusPageApp());
   app.route("/openapi", openApiApp());
   app.route("/metrics", selfMetricsApp());
   app.route("/write-metrics", objectWriteApp());
