@@ -62,5 +62,8 @@ export const CLIENT_SCRIPT = `(() => {
     load(link.getAttribute("href"), token, true).catch(fail);
   });
   window.addEventListener("popstate", () => { const t = stored(); if (t) load(location.pathname + location.search, t, false).catch(fail); });
-  if (stored() && document.getElementById("login")) load(location.pathname + location.search, stored(), false).catch(fail);
+  // The script runs in <head>: look for the login form once the body is there.
+  document.addEventListener("DOMContentLoaded", () => {
+    if (stored() && document.getElementById("login")) load(location.pathname + location.search, stored(), false).catch(fail);
+  });
 })();`;
