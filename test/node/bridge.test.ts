@@ -122,6 +122,17 @@ describe("bridge in front of wrangler dev", () => {
     expect([stale.status, stale.headers?.location]).toEqual([301, url]);
   });
 
+  it("the Worker (wrangler dev) serves the status page behind the read token; the bridge does not serve it", async () => {
+    const login = await up("/");
+    expect([login.status, login.headers.get("content-type")]).toEqual([401, "text/html; charset=utf-8"]);
+    expect(await login.text()).toContain(`<form id="login"`);
+    const page = await up("/", { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(`data-namespace="default"`);
+    const via = await tlsRequest({ port: bridgePort, path: "/", ...good() });
+    expect(via.status).toBe(404);
+  });
+
   it("refuses writes (403 Status) and answers /apis with 404 Status locally", async () => {
     const w = await tlsRequest({ port: bridgePort, method: "POST", path: "/write-metrics/namespaces/default/pods/web-0/http_requests", body: '"1"', ...good() });
     expect(w.status).toBe(403);
