@@ -10,8 +10,9 @@
  * - metric reads: forwarded; the upstream's status, content-type and body pass through byte for byte. If the
  *   upstream cannot be reached in time, a 503 Status answers at once.
  * - `/apis` → 404 Status locally (so kube-aggregator falls back to the per-version documents), health probes → 200
- *   locally, `/openapi/*` forwarded with If-None-Match and the answer's validators and cache headers (404 when the
- *   upstream is down), anything that is not a read → 403 Status.
+ *   locally, `/openapi/*` answered locally from the same code as the Worker's (http/openapi.ts bridgeOpenApiApp:
+ *   the documents depend only on the code, and must not be missing when the aggregator first asks), anything that
+ *   is not a read → 403 Status.
  *
  * After a failure the upstream is considered down for DOWN_BACKOFF_MS: discovery answers from the cache without
  * waiting and metric reads get 503 immediately, while one background request checks whether it is back.
@@ -27,6 +28,7 @@ import { systemClock, type Clock } from "../domain/clock";
 import { forbidden, MetricsError, notFound } from "../domain/errors";
 import type { Env } from "../env";
 import { onError, onNotFound, statusResponse } from "../http/errors";
+import { bridgeOpenApiApp } from "../http/openapi";
 import { discoveryApiOf, HEALTH_PATHS, SERVED_APIS, servedApiOf, type ServedApi } from "../k8s/apis";
 
 const DOWN_BACKOFF_MS = 5000;
@@ -34,12 +36,6 @@ const DOWN_BACKOFF_MS = 5000;
 const MAX_READ_BYTES = 32 * 1024 * 1024;
 /** Discovery is bounded by MAX_METRICS on the upstream (about 0.6 MB at the default). */
 const MAX_DISCOVERY_BYTES = 8 * 1024 * 1024;
-
-/**
- * Validators and cache headers of the upstream's OpenAPI answers (ETag with If-None-Match → 304, the v3 `?hash=`
- * documents' immutable caching and their 301 to the current hash), so the aggregator sees what the Worker says.
- */
-const PASSED_RESPONSE_HEADERS = ["etag", "cache-control", "expires", "vary", "location"];
 
 interface CachedDocument {
   body: string;
@@ -110,8 +106,6 @@ class Upstream {
     if (!config.upstreamUrl) throw new UpstreamError("UPSTREAM_URL is not configured");
     const timeout = config.upstreamTimeoutMs;
     const headers = new Headers({ accept: request.headers.get("accept") ?? "application/json" });
-    const ifNoneMatch = request.headers.get("if-none-match");
-    if (ifNoneMatch) headers.set("if-none-match", ifNoneMatch);
     if (readToken) headers.set("authorization", `Bearer ${readToken}`);
     const ua = request.headers.get("user-agent");
     if (ua) headers.set("user-agent", `${ua} edge-metrics-bridge`);
@@ -130,12 +124,7 @@ class Upstream {
       throw new UpstreamError(`upstream answered ${declared} bytes, more than the ${maxBytes} the bridge relays`);
     }
     const body = res.body === null ? null : res.body.pipeThrough(byteCap(maxBytes));
-    const out = new Headers({ "content-type": res.headers.get("content-type") ?? "application/octet-stream" });
-    for (const name of PASSED_RESPONSE_HEADERS) {
-      const value = res.headers.get(name);
-      if (value !== null) out.set(name, value);
-    }
-    return new Response(body, { status: res.status, headers: out });
+    return new Response(body, { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "application/octet-stream" } });
   }
 
   /** Fetches one discovery document; caches and returns it only if it is a well-formed APIResourceList for `api`. */
@@ -256,12 +245,9 @@ export function createBridgeApp(deps: BridgeDeps = {}) {
     }
   };
 
-  const read = async (c: Context<BridgeEnv>, openApi: boolean) => {
+  const read = async (c: Context<BridgeEnv>) => {
     const [config, token] = [c.get("bridge"), c.get("readToken")];
-    const unavailable = (why: string) =>
-      openApi
-        ? notFound(`OpenAPI is not available while the upstream is unreachable: ${why}`)
-        : new MetricsError("ServiceUnavailable", `metrics upstream unavailable: ${why}`);
+    const unavailable = (why: string) => new MetricsError("ServiceUnavailable", `metrics upstream unavailable: ${why}`);
     if (upstream.isDown()) {
       upstream.probeInBackground(config, token, c.req.raw, c.executionCtx);
       throw unavailable(`${upstream.lastError} (retrying in the background)`);
@@ -281,12 +267,12 @@ export function createBridgeApp(deps: BridgeDeps = {}) {
     return res;
   };
 
+  app.route("/openapi", bridgeOpenApiApp<BridgeEnv>());
   app.get("*", (c) => {
     const pathname = new URL(c.req.url).pathname;
     const api = discoveryApiOf(pathname);
     if (api) return discovery(c, api);
-    if (servedApiOf(pathname)) return read(c, false);
-    if (pathname.startsWith("/openapi/")) return read(c, true);
+    if (servedApiOf(pathname)) return read(c);
     throw notFound(`the server could not find the requested resource: ${pathname}`);
   });
   return app;

@@ -6,9 +6,10 @@
  * - `ETag` = quoted uppercase SHA-512, `If-None-Match` → 304 (http.ServeContent), `Vary: Accept`;
  * - v3 `?hash=`: the current hash gets `Cache-Control: public, immutable` and a one-year `Expires`; a stale one a
  *   301 to the current URL.
- * Reads of any credential that may read something, and of the aggregator socket (auth.ts counts /openapi/ as a read).
+ * Reads of any credential that may read something, and of the aggregator socket (auth.ts counts /openapi/ as a read);
+ * the bridge serves the same documents itself (bridgeOpenApiApp).
  */
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type Env } from "hono";
 import { notFound } from "../domain/errors";
 import { openApiDocuments, type ServedDocument } from "../k8s/openapi";
 import type { AppEnv } from "./app-env";
@@ -50,7 +51,7 @@ function notModified(c: Context, etag: string): boolean {
   return header.split(",").map((t) => t.trim().replace(/^W\//, "")).some((t) => t === "*" || t === etag);
 }
 
-function serve(c: Context<AppEnv>, doc: ServedDocument, extra: Record<string, string> = {}): Response {
+function serve(c: Context, doc: ServedDocument, extra: Record<string, string> = {}): Response {
   const headers: Record<string, string> = { vary: "Accept" };
   if (!acceptsJson(c.req.header("accept"))) return new Response(null, { status: 406, headers });
   const etag = `"${doc.etag}"`;
@@ -61,10 +62,11 @@ function serve(c: Context<AppEnv>, doc: ServedDocument, extra: Record<string, st
 
 const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
 
-export function openApiApp() {
-  const app = new Hono<AppEnv>();
+/** The documents' routes, behind `guard` (which throws to refuse). */
+function openApiRoutes<E extends Env>(guard: (c: Context<E>) => void): Hono<E> {
+  const app = new Hono<E>();
   app.use(async (c, next) => {
-    authorizeOperation(c, "read");
+    guard(c);
     await next();
   });
   app.get("/v2", async (c) => serve(c, (await openApiDocuments()).v2));
@@ -89,3 +91,15 @@ export function openApiApp() {
   });
   return app;
 }
+
+/** The Worker's routes: any credential that may read something. */
+export const openApiApp = () => openApiRoutes<AppEnv>((c) => authorizeOperation(c, "read"));
+
+/**
+ * The bridge's routes, answered from its own bundle (the documents depend only on the code): its requests come from
+ * the aggregator socket, whose client certificate workerd has verified. Serving them locally matters: kube-aggregator
+ * asks for /openapi/v3 a second after an APIService appears, and a 404 then (an upstream still unreachable) marks
+ * the APIService as having no v3 documents for as long as it exists (openapiv3/aggregator/aggregator.go
+ * updateAPIServiceSpecLocked, isLegacyAPIService).
+ */
+export const bridgeOpenApiApp = <E extends Env>() => openApiRoutes<E>(() => {});
