@@ -12,6 +12,7 @@ import { admission, authenticate } from "./http/auth";
 import type { AppEnv } from "./http/app-env";
 import { notFoundHandler, onError, statusResponse } from "./http/errors";
 import { customMetricsApp, externalMetricsApp } from "./http/read";
+import { openApiApp } from "./http/openapi";
 import { otlpApp } from "./http/otlp";
 import { pushgatewayApp } from "./http/pushgateway";
 import { remoteWriteApp } from "./http/remote-write";
@@ -21,6 +22,7 @@ import { externalWriteApp, objectWriteApp } from "./http/write";
 import { HEALTH_PATHS, SERVED_APIS, servedGroups } from "./k8s/apis";
 import { encodeAPIGroup, type CustomMetricsVersion } from "./k8s/custom-metrics";
 import { DurableObjectRepository } from "./store/durable-object-repository";
+import { statusPageApp } from "./ui/app";
 import type { MetricRepository } from "./store/repository";
 
 export interface AppDeps {
@@ -57,6 +59,8 @@ export function createApp(deps: AppDeps = {}) {
   for (const api of SERVED_APIS) {
     app.route(api.path, api.kind === "custom" ? customMetricsApp(api.version as CustomMetricsVersion) : externalMetricsApp());
   }
+  app.route("/", statusPageApp());
+  app.route("/openapi", openApiApp());
   app.route("/metrics", selfMetricsApp());
   app.route("/write-metrics", objectWriteApp());
   app.route("/write-external-metrics", externalWriteApp());

@@ -10,7 +10,9 @@
  * - metric reads: forwarded; the upstream's status, content-type and body pass through byte for byte. If the
  *   upstream cannot be reached in time, a 503 Status answers at once.
  * - `/apis` → 404 Status locally (so kube-aggregator falls back to the per-version documents), health probes → 200
- *   locally, `/openapi/*` forwarded (404 when the upstream is down), anything that is not a read → 403 Status.
+ *   locally, `/openapi/*` answered locally from the same code as the Worker's (http/openapi.ts bridgeOpenApiApp:
+ *   the documents depend only on the code, and must not be missing when the aggregator first asks), anything that
+ *   is not a read → 403 Status.
  *
  * After a failure the upstream is considered down for DOWN_BACKOFF_MS: discovery answers from the cache without
  * waiting and metric reads get 503 immediately, while one background request checks whether it is back.
@@ -26,6 +28,7 @@ import { systemClock, type Clock } from "../domain/clock";
 import { forbidden, MetricsError, notFound } from "../domain/errors";
 import type { Env } from "../env";
 import { onError, onNotFound, statusResponse } from "../http/errors";
+import { bridgeOpenApiApp } from "../http/openapi";
 import { discoveryApiOf, HEALTH_PATHS, SERVED_APIS, servedApiOf, type ServedApi } from "../k8s/apis";
 
 const DOWN_BACKOFF_MS = 5000;
@@ -242,12 +245,9 @@ export function createBridgeApp(deps: BridgeDeps = {}) {
     }
   };
 
-  const read = async (c: Context<BridgeEnv>, openApi: boolean) => {
+  const read = async (c: Context<BridgeEnv>) => {
     const [config, token] = [c.get("bridge"), c.get("readToken")];
-    const unavailable = (why: string) =>
-      openApi
-        ? notFound(`OpenAPI is not available while the upstream is unreachable: ${why}`)
-        : new MetricsError("ServiceUnavailable", `metrics upstream unavailable: ${why}`);
+    const unavailable = (why: string) => new MetricsError("ServiceUnavailable", `metrics upstream unavailable: ${why}`);
     if (upstream.isDown()) {
       upstream.probeInBackground(config, token, c.req.raw, c.executionCtx);
       throw unavailable(`${upstream.lastError} (retrying in the background)`);
@@ -267,12 +267,12 @@ export function createBridgeApp(deps: BridgeDeps = {}) {
     return res;
   };
 
+  app.route("/openapi", bridgeOpenApiApp<BridgeEnv>());
   app.get("*", (c) => {
     const pathname = new URL(c.req.url).pathname;
     const api = discoveryApiOf(pathname);
     if (api) return discovery(c, api);
-    if (servedApiOf(pathname)) return read(c, false);
-    if (pathname.startsWith("/openapi/")) return read(c, true);
+    if (servedApiOf(pathname)) return read(c);
     throw notFound(`the server could not find the requested resource: ${pathname}`);
   });
   return app;

@@ -2,6 +2,7 @@
  * One HTTPS request from Node with explicit SNI, CA and client certificate, verified the way kube-apiserver
  * (Go) verifies an aggregated server: the name checked is the SNI, not the address dialled.
  */
+import type { IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { checkServerIdentity } from "node:tls";
 import { SVC_NAME } from "./pki";
@@ -22,6 +23,7 @@ export interface TlsResult {
   status?: number;
   body?: string;
   contentType?: string;
+  headers?: IncomingHttpHeaders;
   error?: NodeJS.ErrnoException;
 }
 
@@ -49,7 +51,7 @@ export function tlsRequest(o: TlsRequest): Promise<TlsResult> {
       let body = "";
       r.setEncoding("utf8");
       r.on("data", (c) => (body += c));
-      r.on("end", () => res({ status: r.statusCode, body, contentType: String(r.headers["content-type"] ?? "") }));
+      r.on("end", () => res({ status: r.statusCode, body, contentType: String(r.headers["content-type"] ?? ""), headers: r.headers }));
     });
     req.end(o.body);
   });

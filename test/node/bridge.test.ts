@@ -1,7 +1,8 @@
 /**
  * Bridge: real workerd in bridge mode (config from `cli workerd-config --mode bridge`) in front of a real
  * `wrangler dev` upstream standing in for the Worker on Cloudflare. Reads pass through byte for byte; with the
- * upstream gone, discovery still answers 200 within 5 s and metric reads fail fast with a 503 Status.
+ * upstream gone, discovery still answers 200 within 5 s, OpenAPI is answered by the bridge itself, and metric reads
+ * fail fast with a 503 Status.
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -104,6 +105,35 @@ describe("bridge in front of wrangler dev", () => {
     expect(via.body).toBe(await direct.text());
   });
 
+  it("OpenAPI: the bridge answers the Worker's own documents itself, with kube-openapi's validators and hashed URLs", async () => {
+    for (const path of ["/openapi/v2", "/openapi/v3", "/openapi/v3/apis/external.metrics.k8s.io/v1beta1"]) {
+      const direct = await up(path, { headers: { authorization: `Bearer ${TOKEN}` } });
+      const via = await tlsRequest({ port: bridgePort, path, ...good() });
+      expect(via.status, path).toBe(200);
+      expect(via.body, path).toBe(await direct.text());
+      expect(via.headers?.etag, path).toBe(direct.headers.get("etag"));
+    }
+    const etag = (await tlsRequest({ port: bridgePort, path: "/openapi/v2", ...good() })).headers!.etag as string;
+    expect((await tlsRequest({ port: bridgePort, path: "/openapi/v2", headers: { "if-none-match": etag }, ...good() })).status).toBe(304);
+    const discovery = JSON.parse((await tlsRequest({ port: bridgePort, path: "/openapi/v3", ...good() })).body!);
+    const url: string = discovery.paths["apis/custom.metrics.k8s.io/v1beta2"].serverRelativeURL;
+    const doc = await tlsRequest({ port: bridgePort, path: url, ...good() });
+    expect([doc.status, JSON.parse(doc.body!).openapi, doc.headers?.["cache-control"]]).toEqual([200, "3.0.0", "public, immutable"]);
+    const stale = await tlsRequest({ port: bridgePort, path: "/openapi/v3/apis/custom.metrics.k8s.io/v1beta2?hash=00", ...good() });
+    expect([stale.status, stale.headers?.location]).toEqual([301, url]);
+  });
+
+  it("the Worker (wrangler dev) serves the status page behind the read token; the bridge does not serve it", async () => {
+    const login = await up("/");
+    expect([login.status, login.headers.get("content-type")]).toEqual([401, "text/html; charset=utf-8"]);
+    expect(await login.text()).toContain(`<form id="login"`);
+    const page = await up("/", { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(`data-namespace="default"`);
+    const via = await tlsRequest({ port: bridgePort, path: "/", ...good() });
+    expect(via.status).toBe(404);
+  });
+
   it("refuses writes (403 Status) and answers /apis with 404 Status locally", async () => {
     const w = await tlsRequest({ port: bridgePort, method: "POST", path: "/write-metrics/namespaces/default/pods/web-0/http_requests", body: '"1"', ...good() });
     expect(w.status).toBe(403);
@@ -182,6 +212,13 @@ describe("bridge whose upstream never answered", () => {
       expect(ms).toBeLessThan(5000);
       figures[`discoveryPlaceholderBlackholeMs_${i}`] = ms;
     }
+  });
+
+  it("OpenAPI is still answered: the aggregator's first look must not find it missing", async () => {
+    const [v3, ms] = await timed(() => tlsRequest({ port, path: "/openapi/v3", ...good() }));
+    expect(v3.status).toBe(200);
+    expect(Object.keys(JSON.parse(v3.body!).paths).sort()).toEqual(GVS.map((gv) => `apis/${gv}`).sort());
+    expect(ms).toBeLessThan(1000);
   });
 
   it("metric reads fail with 503 Status instead of hanging", async () => {

@@ -12,7 +12,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  APISERVICES, apiServiceAvailable, apply, cluster, createNamespace, deleteNamespace, deployment, expectApiResourcesClean,
+  APISERVICES, apiServiceAvailable, apiserverLogLines, apply, cluster, expectOpenApiAggregated, openApiLogProblems, createNamespace, deleteNamespace, deployment, expectApiResourcesClean,
   expectReplicasHeld, freePort, hpa, hpaStatus, kubectl, kubectlRun, postWrite, renderedManifests, servingPki, sleep,
   finish, startBridge, startWrangler, Timings, waitApiServicesAvailable, waitFor, waitReplicas, writeToken,
   type Cluster, type Proc, type ServingPki, type Wrangler,
@@ -29,6 +29,7 @@ let vars: Record<string, string>;
 let token: string;
 let bridgePort: number;
 let bridge: { proc: Proc; port: number };
+let logFrom = 0;
 
 const raw = async (path: string) => JSON.parse(await kubectl(c, ["get", "--raw", path]));
 const write = (path: string, body: unknown) => postWrite(upstream.base, token, path, body);
@@ -62,10 +63,23 @@ afterAll(() => finish(c, t, "bridge"));
 
 describe(`bridge → wrangler dev on a real control plane (${c.version})`, () => {
   it("deploy/ re-rendered for the bridge's port: every APIService becomes Available", async () => {
+    logFrom = apiserverLogLines(c).length;
     await apply(c, renderedManifests(pki.caPem, bridgePort));
     await waitApiServicesAvailable(c);
     t.mark("apiServicesAvailable");
     await expectApiResourcesClean(c);
+  });
+
+  it("OpenAPI through the bridge: kube-apiserver serves our documents, no OpenAPI trouble logged for our APIServices", async () => {
+    const ours = async (path: string) => {
+      const r = await fetch(upstream.base + path, { headers: { authorization: `Bearer ${vars.READ_TOKEN}` } });
+      expect(r.status, path).toBe(200);
+      return r.json();
+    };
+    const { logLine } = await expectOpenApiAggregated(c, ours);
+    await sleep(3_000);
+    expect(openApiLogProblems(c, Math.max(logFrom, logLine))).toEqual([]);
+    t.mark("openApiAggregated");
   });
 
   it("writes to wrangler dev scale Deployments through the bridge (Object and External)", async () => {

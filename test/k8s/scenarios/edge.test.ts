@@ -12,7 +12,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  APISERVICES, apply, cluster, createNamespace, delta, deleteNamespace, deployment, expectApiResourcesClean, expectReplicasHeld,
+  APISERVICES, apply, cluster, expectOpenApiAggregated, OPENAPI_RESYNC_MS, openApiLogProblems, createNamespace, delta, deleteNamespace, deployment, expectApiResourcesClean, expectReplicasHeld,
   hpa, hpaStatus, kubectl, kubectlRun, markRunning, renderedManifests, servingPki, sleep, finish, startEdgeNode, Timings,
   waitApiServicesAvailable, waitFor, waitPods, waitReplicas, type Cluster, type EdgeNode, type ServingPki,
 } from "./lib";
@@ -51,6 +51,28 @@ describe(`edge node on a real control plane (${c.version})`, () => {
     const group = await raw("/apis/custom.metrics.k8s.io");
     expect(group.preferredVersion.version).toBe("v1beta2");
     await expectApiResourcesClean(c);
+  });
+
+  it("OpenAPI: kube-apiserver serves our v3 documents and merges our v2 spec, and logs no OpenAPI trouble with our APIServices", async () => {
+    const ours = async (path: string) => {
+      const r = await fetch(edge.node.base + path, { headers: { authorization: `Bearer ${edge.readToken}` } });
+      expect(r.status, path).toBe(200);
+      return r.json();
+    };
+    const { renamed, logLine } = await expectOpenApiAggregated(c, ours);
+    console.log(`[k8s ${c.version}] OpenAPI definitions kube-aggregator renamed (differing shared copies): ${JSON.stringify(renamed)}`);
+    t.mark("openApiAggregated");
+    // The controllers load again a minute after a success, the v2 one with If-None-Match: those loads must succeed
+    // too. Our request counters (api "other": nothing else reads outside the metrics APIs meanwhile) show them,
+    // the revalidations as 304s.
+    const before = await edge.counters();
+    await sleep(OPENAPI_RESYNC_MS);
+    const after = await edge.counters();
+    expect(delta(before, after, "other", "304"), "v2 revalidations answered 304").toBeGreaterThanOrEqual(1);
+    // The first scrape (GET /metrics) is itself counted as an "other" 200.
+    expect(delta(before, after, "other", "200") - 1, "v3 root reloads").toBeGreaterThanOrEqual(1);
+    expect(openApiLogProblems(c, logLine)).toEqual([]);
+    t.mark("openApiResync");
   });
 
   it("(a) Object metric on deployments.apps, AverageValue target: scales up, down, and respects the tolerance", async () => {

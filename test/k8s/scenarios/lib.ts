@@ -10,7 +10,7 @@
  * failure) and records its process group in $K8S_RUN_DIR/pids/<name>.pid, so control-plane.sh's stop (its EXIT
  * trap, or its watchdog) kills it too even if this process dies without running afterAll.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { render } from "../../../cli/manifests";
@@ -286,6 +286,74 @@ export function renderedManifests(caPem: string, port: number): string {
     source: join(ROOT, "deploy/k8s"),
   });
   return files.get("all.yaml")!;
+}
+
+// ---------------------------------------------------------------------------------------------- OpenAPI
+/** Lines of kube-apiserver's log so far (to look only at what comes after a point). */
+export function apiserverLogLines(c: Cluster): string[] {
+  const file = join(c.logDir, "kube-apiserver.log");
+  return existsSync(file) ? readFileSync(file, "utf8").split("\n") : [];
+}
+
+/**
+ * kube-apiserver's OpenAPI controllers reporting trouble with one of our APIServices, from line `since` on: a failed
+ * load (kube-aggregator pkg/controllers/openapi{,v3}/controller.go "loading OpenAPI spec for %q failed with"), its
+ * rate-limited requeue, a v3 item dropped, or a failed download when specs are merged (openapi/aggregator/aggregator.go).
+ *
+ * Callers look from the moment our documents were seen through kube-apiserver on: before that, the controllers'
+ * first look (a second after an APIService is added) can meet the aggregator's own 503 for an APIService not yet
+ * Available (pkg/apiserver/handler_proxy.go), logged in the same words although we were never asked. Both
+ * controllers load again a minute after a success (successfulUpdateDelay), the v2 one with If-None-Match.
+ */
+export function openApiLogProblems(c: Cluster, since: number): string[] {
+  return apiserverLogLines(c).slice(since).filter((line) =>
+    APISERVICES.some((name) => line.includes(name)) &&
+    /loading OpenAPI spec|failed to download|Rate Limited Requeue|removed from the queue|OpenAPI.*(error|fail)/i.test(line));
+}
+
+/** How long to watch for the controllers' next loads after a success (successfulUpdateDelay = 1 min, plus slack). */
+export const OPENAPI_RESYNC_MS = 65_000;
+
+/** Every `$ref` of a schema, as definition names. */
+const refsOf = (schema: unknown, prefix: string) => [...JSON.stringify(schema).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!.slice(prefix.length));
+
+/**
+ * Through kube-apiserver: the v3 root lists our group/versions with our hashed URLs, `/openapi/v3/apis/<g>/<v>` is our
+ * document (byte for byte as JSON), and the merged /openapi/v2 holds our paths and definitions, every definition they
+ * reference equal to ours (kube-aggregator keeps a same-named shared definition only when it is identical and renames
+ * ours otherwise; either way the references must lead to our schemas). `ours` fetches a path from our adapter.
+ */
+export async function expectOpenApiAggregated(c: Cluster, ours: (path: string) => Promise<any>): Promise<{ renamed: string[]; logLine: number }> {
+  const gvs = APISERVICES.map((n) => n.split(/\.(.*)/s)).map(([version, group]) => `apis/${group}/${version}`);
+  const mine = await ours("/openapi/v3");
+  let logLine = 0;
+  const root = await waitFor("kube-apiserver /openapi/v3 to list our group/versions", async () => {
+    logLine = apiserverLogLines(c).length;
+    const r = JSON.parse(await kubectl(c, ["get", "--raw", "/openapi/v3"]));
+    return gvs.every((gv) => r.paths?.[gv]?.serverRelativeURL === mine.paths[gv].serverRelativeURL) ? r : undefined;
+  });
+  for (const gv of gvs) {
+    const doc = JSON.parse(await kubectl(c, ["get", "--raw", `/openapi/v3/${gv}`]));
+    expect(doc, gv).toEqual(await ours(`/openapi/v3/${gv}`));
+    const hashed = JSON.parse(await kubectl(c, ["get", "--raw", root.paths[gv].serverRelativeURL]));
+    expect(hashed.openapi, gv).toBe("3.0.0");
+  }
+  const merged = JSON.parse(await kubectl(c, ["get", "--raw", "/openapi/v2"]));
+  const ourV2 = await ours("/openapi/v2");
+  for (const path of Object.keys(ourV2.paths)) expect(merged.paths[path], `merged /openapi/v2 path ${path}`).toBeDefined();
+  const renamed: string[] = [];
+  for (const name of Object.keys(ourV2.definitions).filter((n) => n.startsWith("io.k8s.metrics."))) {
+    const theirs = merged.definitions[name];
+    expect(theirs, `merged definition ${name}`).toBeDefined();
+    const ourRefs = refsOf(ourV2.definitions[name], "#/definitions/");
+    const mergedRefs = refsOf(theirs, "#/definitions/");
+    expect(mergedRefs.length).toBe(ourRefs.length);
+    mergedRefs.forEach((ref, i) => {
+      expect(merged.definitions[ref], `${name} → ${ref}`).toEqual(ourV2.definitions[ourRefs[i]!]);
+      if (ref !== ourRefs[i]) renamed.push(`${ourRefs[i]} → ${ref}`);
+    });
+  }
+  return { renamed: [...new Set(renamed)], logLine };
 }
 
 // ---------------------------------------------------------------------------------------------- edge node / bridge / wrangler
