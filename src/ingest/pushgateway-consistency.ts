@@ -10,6 +10,7 @@
  *   with `__`;
  * - a summary with an explicit `quantile` label (only the protobuf body can carry one);
  * - two metrics with the same name and labels once the grouping key has overridden theirs.
+ * Every error is reported, as Gather collects them (two or more become prometheus.MultiError's list).
  *
  * Upstream gathers families in map order, so which of two colliding families it names first varies; here the
  * order is by name, so the answer is always the same. Upstream prints the metric with protobuf-go's prototext,
@@ -30,31 +31,43 @@ export interface SanitizedFamily {
 const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const SUFFIXES = ["_count", "_sum", "_bucket"] as const;
 
-/** The first inconsistency of a push, in upstream's words, or null. */
+/**
+ * The push's inconsistencies in upstream's words (one error, or prometheus.MultiError's "N error(s) occurred:"
+ * list), or null. As Gather does: a family that collides is skipped whole, a metric that fails is skipped alone,
+ * and the check goes on.
+ */
 export function consistencyProblem(families: readonly SanitizedFamily[]): string | null {
+  const errors: string[] = [];
   const byName = new Map<string, FamilyType>();
   const seen = new Set<string>();
   for (const { family, labels } of [...families].sort((a, b) => (a.family.name < b.family.name ? -1 : a.family.name > b.family.name ? 1 : 0))) {
     const collision = suffixCollision(family, byName);
-    if (collision) return collision;
+    if (collision) {
+      errors.push(collision);
+      continue;
+    }
     byName.set(family.name, family.type);
     for (let i = 0; i < family.metrics.length; i++) {
-      const metric = family.metrics[i]!;
-      const names = Object.keys(labels[i]!).sort();
-      const shown = () => metricText(family.type, metric, labels[i]!);
-      for (const name of names) {
-        if (!LEGACY_LABEL_NAME.test(name) || name.startsWith("__")) {
-          return `collected metric ${q(family.name)} { ${shown()}} has a label with an invalid name: ${name}`;
-        }
-        if (family.type === "summary" && name === "quantile") {
-          return `collected metric ${q(family.name)} { ${shown()}} must not have an explicit "quantile" label`;
-        }
-      }
-      const key = JSON.stringify([family.name, ...names.map((n) => [n, labels[i]![n]])]);
-      if (seen.has(key)) return `collected metric ${q(family.name)} { ${shown()}} was collected before with the same name and label values`;
-      seen.add(key);
+      const problem = metricProblem(family, family.metrics[i]!, labels[i]!, seen);
+      if (problem) errors.push(problem);
     }
   }
+  if (errors.length === 0) return null;
+  if (errors.length === 1) return errors[0]!;
+  return `${errors.length} error(s) occurred:${errors.map((e) => `\n* ${e}`).join("")}`;
+}
+
+/** checkMetricConsistency for one metric; `seen` collects the name-and-labels keys of the metrics that passed. */
+function metricProblem(family: MetricFamily, metric: FamilyMetric, labels: Readonly<Record<string, string>>, seen: Set<string>): string | null {
+  const names = Object.keys(labels).sort();
+  const shown = () => `collected metric ${q(family.name)} { ${metricText(family.type, metric, labels)}}`;
+  for (const name of names) {
+    if (!LEGACY_LABEL_NAME.test(name) || name.startsWith("__")) return `${shown()} has a label with an invalid name: ${name}`;
+    if (family.type === "summary" && name === "quantile") return `${shown()} must not have an explicit "quantile" label`;
+  }
+  const key = JSON.stringify([family.name, ...names.map((n) => [n, labels[n]])]);
+  if (seen.has(key)) return `${shown()} was collected before with the same name and label values`;
+  seen.add(key);
   return null;
 }
 
