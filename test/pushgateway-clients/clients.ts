@@ -8,8 +8,9 @@
  * Operations use the Pushgateway's verbs: `put` is push_to_gateway / Push / push, `post` pushadd_to_gateway /
  * Add / pushAdd, `delete` delete_from_gateway / Delete / delete.
  */
-import { Counter, Gauge, Histogram, Pushgateway, Registry, Summary } from "prom-client";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Counter, Gauge, Histogram, Pushgateway, Registry, Summary } from "prom-client";
 import { ROOT, startProcess } from "../harness";
 
 export interface MetricSpec {
@@ -47,12 +48,17 @@ export interface PushClient {
   readonly name: "python" | "go" | "node";
   /** The library and version, for test names and reports. */
   readonly library: string;
-  /** Body format the client sends by default. */
-  readonly format: "text" | "protobuf";
   call(c: PushCall): Promise<PushResult>;
 }
 
 const HERE = join(ROOT, "test", "pushgateway-clients");
+
+/** A pinned version, read where it is pinned (so test names and reports never go stale). */
+function pinned(file: string, re: RegExp): string {
+  const m = re.exec(readFileSync(join(ROOT, file), "utf8"));
+  if (!m) throw new Error(`no version matching ${re} in ${file}`);
+  return m[1]!;
+}
 
 /** Runs a program to completion, bounded; the harness supervises it like every other process. */
 async function runProgram(name: string, cmd: string, args: string[], lifetimeSeconds = 120): Promise<{ code: number; output: string }> {
@@ -83,8 +89,7 @@ function specOf(c: PushCall, ops: Record<PushCall["op"], string>): Record<string
 export function pythonClient(python: string): PushClient {
   return {
     name: "python",
-    library: "prometheus_client 0.26.0",
-    format: "text",
+    library: `prometheus_client ${pinned("test/pushgateway-clients/python-requirements.txt", /^prometheus_client==(\S+)$/m)}`,
     async call(c) {
       const spec = { ...specOf(c, { put: "push", post: "pushadd", delete: "delete" }), ...(c.gzip ? { compression: "gzip" } : {}) };
       const r = await runProgram("push.py", python, [join(HERE, "push.py"), JSON.stringify(spec)]);
@@ -96,8 +101,7 @@ export function pythonClient(python: string): PushClient {
 export function goClient(bin: string): PushClient {
   return {
     name: "go",
-    library: "client_golang v1.25.0 prometheus/push",
-    format: "protobuf",
+    library: `client_golang ${pinned("test/pushgateway-clients/go-push/go.mod", /github\.com\/prometheus\/client_golang (v\S+)/)} prometheus/push`,
     async call(c) {
       if (c.gzip) throw new Error("client_golang's push package has no compression option");
       const r = await runProgram("go-push", bin, [JSON.stringify(specOf(c, { put: "push", post: "add", delete: "delete" }))]);
@@ -109,8 +113,7 @@ export function goClient(bin: string): PushClient {
 export function nodeClient(): PushClient {
   return {
     name: "node",
-    library: "prom-client 15.1.3",
-    format: "text",
+    library: `prom-client ${pinned("node_modules/prom-client/package.json", /"version": "([^"]+)"/)}`,
     async call(c) {
       const registry = new Registry();
       const families = new Map<string, Gauge | Counter | Summary | Histogram>();
