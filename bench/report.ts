@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { SyncTrace } from "./sync-trace";
 
 export interface WrkSummary {
   requests: number;
@@ -36,6 +37,8 @@ export interface ScenarioResult {
   serverRssBytes: number;
   compareTo?: string;
   wrk: WrkSummary;
+  /** fsync calls of workerd during the run (BENCH_TRACE=1). */
+  syncTrace?: SyncTrace;
 }
 
 export interface ScaleLevel {
@@ -129,6 +132,24 @@ export function renderMarkdown(r: BenchResults): string {
       );
     }
   }
+  const traced = r.scenarios.filter((s) => s.syncTrace);
+  if (traced.length) {
+    lines.push(``, `## Durable commits (\`BENCH_TRACE=1\`: workerd's fsync calls, traced with \`perf trace\`)`, ``);
+    lines.push(
+      `"Blocked" is the share of the run workerd spent inside fsync; a sync on the main thread stops every request, whatever it reads or writes.`,
+      ``,
+    );
+    lines.push(`| Scenario | fsyncs | requests per fsync | on the main thread | blocked | fsync p50 / p99 / max ms | request p99 ms |`);
+    lines.push(`|---|---:|---:|---:|---:|---:|---:|`);
+    for (const s of traced) {
+      const t = s.syncTrace!;
+      const seconds = s.wrk.durationUs / 1e6;
+      lines.push(
+        `| ${s.label}${s.connections !== r.knobs.connections ? ` (-c${s.connections})` : ""} | ${int(t.syncs)} | ${t.syncs ? (s.wrk.requests / t.syncs).toFixed(1) : "–"} | ` +
+          `${t.syncs ? `${Math.round((100 * t.onMainThread) / t.syncs)} %` : "–"} | ${((t.blockedMs / 10) / seconds).toFixed(0)} % | ${ms(t.p50Ms)} / ${ms(t.p99Ms)} / ${ms(t.maxMs)} | ${ms(s.p99Ms)} |`,
+      );
+    }
+  }
   lines.push(``, `Commands:`, ``, ...Object.entries(r.commands).map(([k, v]) => `- ${k}: \`${v}\``), ``);
   lines.push(`Knobs: \`${JSON.stringify(r.knobs)}\``, ``);
   return lines.join("\n");
@@ -178,6 +199,8 @@ export function renderReadmeSection(r: BenchResults): string {
     row("batch-100", "Batch, 100 samples per request", "pg-batch-100"),
     row("batch-1000", "Batch, 1,000 samples per request", "pg-batch-1000"),
     row("pg-nocheck-batch-1000", "Pushgateway: 1,000 metrics per push, no consistency check"),
+    row("remote-write-2000", "Remote write 1.0 (snappy), 2,000 samples per request (Prometheus' default), 2 connections"),
+    row("otlp-2000", "OTLP/HTTP protobuf (gzip), 2,000 data points per request, 2 connections"),
     row("pg-api-1", "Pushgateway API: `PUT /metrics/job/…` of 1 metric (the Pushgateway's own body and path)", "pg-api-ref-1"),
     row("pg-api-1000", "Pushgateway API: the same PUT of 1,000 metrics", "pg-api-ref-1000"),
     row("pods-100", "Pods read (`pods/*?labelSelector=app=web`), 100 pods", undefined, "floor"),

@@ -16,7 +16,9 @@ import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "n
 import { cpus, loadavg, totalmem } from "node:os";
 import { isAbsolute, join, relative } from "node:path";
 import { bin, cleanup, freePort, keepTempDir, ROOT, startProcess, tempDir, waitPorts, WorkerdNode, type Proc } from "../test/harness";
+import { otlpBodies, OTLP_PROTOBUF_HEADERS, remoteWriteBodies, REMOTE_WRITE_HEADERS } from "./ingest-bodies";
 import { Inspector, saveProfile } from "./profile";
+import { perfAvailable, SyncTracer } from "./sync-trace";
 import { renderMarkdown, renderReadmeSection, renderSvg, updateReadme, type BenchResults, type ScenarioResult, type ScaleLevel, type WrkSummary } from "./report";
 
 // ------------------------------------------------------------------------------------------- knobs
@@ -39,6 +41,8 @@ const KNOBS = {
   only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(",")) : null,
   out: env.BENCH_OUT ?? join(ROOT, "bench", "results"),
   keep: env.BENCH_KEEP === "1",
+  /** Trace workerd's fsync calls during every edge row (needs Linux perf). */
+  trace: env.BENCH_TRACE === "1",
 };
 const want = (group: string) => KNOBS.only === null || KNOBS.only.has(group);
 const WORK = tempDir("bench");
@@ -91,14 +95,15 @@ interface Req {
   method: "GET" | "POST" | "PUT";
   path: string;
   headers: Record<string, string>;
-  body?: string;
+  /** Text (UTF-8) or bytes (the binary protocols' bodies). */
+  body?: string | Uint8Array;
 }
 
 let reqFileSeq = 0;
 function writeRequests(reqs: Req[]): string {
   const chunks: Buffer[] = [];
   for (const r of reqs) {
-    const body = Buffer.from(r.body ?? "", "utf8");
+    const body = typeof r.body === "string" || r.body === undefined ? Buffer.from(r.body ?? "", "utf8") : Buffer.from(r.body);
     const head = `${r.method} ${r.path} ${body.length}\n${Object.entries(r.headers).map(([k, v]) => `${k}: ${v}\n`).join("")}\n`;
     chunks.push(Buffer.from(head, "utf8"), body);
   }
@@ -247,6 +252,19 @@ async function getJson(url: string, path: string, token: string): Promise<{ stat
   return { status: r.status, body };
 }
 
+/**
+ * Sends one body of an ingestion row before it is measured: it must be answered `status` with an empty body (no
+ * partial_success) and every one of its samples must read back as a pod of `namespace`, so the row measures
+ * writes and not refusals.
+ */
+async function acceptedWhole(edge: { url: string; writeToken: string; readToken: string }, path: string, headers: Record<string, string>, body: Uint8Array, status: number, namespace: string, samples: number): Promise<void> {
+  const r = await fetch(edge.url + path, { method: "POST", headers: { authorization: `Bearer ${edge.writeToken}`, ...headers }, body: Buffer.from(body) });
+  const answer = new Uint8Array(await r.arrayBuffer());
+  if (r.status !== status || answer.length !== 0) throw new Error(`POST ${path} → ${r.status} (${answer.length} bytes): ${new TextDecoder().decode(answer).slice(0, 300)}`);
+  const read = await getJson(edge.url, `${CUSTOM}/namespaces/${namespace}/pods/*/batch_metric`, edge.readToken);
+  if (read.status !== 200 || read.body.items?.length !== samples) throw new Error(`${namespace}: ${read.status}, ${read.body.items?.length} items after one ${path} body of ${samples}`);
+}
+
 // ------------------------------------------------------------------------------------------- scenarios
 interface Scenario {
   id: string;
@@ -268,9 +286,12 @@ async function measure(s: Scenario, t: Target): Promise<ScenarioResult> {
   const pid = t.pid();
   const profiler = KNOBS.profile.has(s.id) && s.target === "edge" && env.BENCH_INSPECTOR ? await Inspector.connect(Number(env.BENCH_INSPECTOR)) : null;
   await profiler?.start();
+  const tracer = KNOBS.trace && s.target === "edge" ? SyncTracer.start(pid, join(WORK, `${s.id}.perf-trace.txt`), duration + 30) : null;
+  if (tracer) await new Promise((res) => setTimeout(res, 300)); // perf attaches to every thread before the run
   const cpu0 = cpuSeconds(pid);
   const w = await runWrk(t.url, file, duration, connections);
   const cpu1 = cpuSeconds(pid);
+  const syncTrace = await tracer?.stop();
   if (profiler) {
     mkdirSync(KNOBS.out, { recursive: true });
     const text = saveProfile(await profiler.stop(), join(KNOBS.out, s.id));
@@ -299,10 +320,12 @@ async function measure(s: Scenario, t: Target): Promise<ScenarioResult> {
     serverRssBytes: rssBytes(pid),
     compareTo: s.compareTo,
     wrk: w,
+    ...(syncTrace ? { syncTrace } : {}),
   };
   log(
     `${s.id.padEnd(28)} ${r.reqPerS.toFixed(0).padStart(7)} req/s ${r.samplesPerS.toFixed(0).padStart(8)} samples/s ` +
       `p50 ${r.p50Ms.toFixed(2)} ms p99 ${r.p99Ms.toFixed(2)} ms cpu ${(r.serverCpu * 100).toFixed(0)}% ${r.serverCpuUsPerRequest.toFixed(0)} µs/req` +
+      (syncTrace ? ` fsync ${syncTrace.syncs} (${(syncTrace.blockedMs / 10 / seconds).toFixed(0)}% of the time, max ${syncTrace.maxMs.toFixed(1)} ms)` : "") +
       (w.errors.status || w.errors.timeout || w.errors.connect ? ` ERRORS ${JSON.stringify(w.errors)}` : ""),
   );
   return r;
@@ -343,6 +366,8 @@ async function main(): Promise<void> {
     goBuildsStart: goBuilds(),
   };
   ensureCommand("wrk", "wrk");
+  if (KNOBS.trace) ensureCommand("perf", "linux-perf");
+  if (KNOBS.trace && !perfAvailable()) throw new Error("BENCH_TRACE=1 needs a working `perf trace` (linux-perf, and root or kernel.perf_event_paranoid ≤ 1)");
   const versions = {
     node: process.version,
     wrk: sh("wrk", ["-v"]).split("\n")[0] ?? "?",
@@ -446,6 +471,22 @@ async function main(): Promise<void> {
       }
       await run({ id: `batch-${size}`, group: "batch", label: `POST /write-metrics, ${size} sample(s) per request`, target: "edge", requests: ours, samplesPerRequest: size, compareTo: `pg-batch-${size}` });
     }
+    // The ingestion protocols over the same 10,000 series, in the request size their senders use by default, on 2
+    // connections: a request is ~0.1 s of work, so 10 would measure mostly queueing (throughput is the same).
+    const perRequest = 2000;
+    const auth = { authorization: `Bearer ${edge.writeToken}` };
+    const rw = remoteWriteBodies("bench-remote-write", "batch_metric", series, perRequest);
+    await acceptedWhole(edge, "/api/v1/write", REMOTE_WRITE_HEADERS, rw[0]!, 204, "bench-remote-write", perRequest);
+    await run({
+      id: `remote-write-${perRequest}`, group: "batch", label: `POST /api/v1/write, remote write 1.0 (snappy), ${perRequest} samples per request, 2 connections`, target: "edge", connections: 2,
+      requests: rw.map((body) => ({ method: "POST", path: "/api/v1/write", headers: { ...auth, ...REMOTE_WRITE_HEADERS }, body })), samplesPerRequest: perRequest,
+    });
+    const otlp = otlpBodies("bench-otlp", "batch_metric", series, perRequest);
+    await acceptedWhole(edge, "/v1/metrics", OTLP_PROTOBUF_HEADERS, otlp[0]!, 200, "bench-otlp", perRequest);
+    await run({
+      id: `otlp-${perRequest}`, group: "batch", label: `POST /v1/metrics, OTLP/HTTP protobuf (gzip), ${perRequest} data points (one pod resource each) per request, 2 connections`, target: "edge", connections: 2,
+      requests: otlp.map((body) => ({ method: "POST", path: "/v1/metrics", headers: { ...auth, ...OTLP_PROTOBUF_HEADERS }, body })), samplesPerRequest: perRequest,
+    });
   }
 
   if (want("pushgateway")) await pushgatewayApiScenarios(run, edge.writeToken);

@@ -10,7 +10,7 @@ import { systemClock, type Clock } from "./domain/clock";
 import type { Env } from "./env";
 import { admission, authenticate } from "./http/auth";
 import type { AppEnv } from "./http/app-env";
-import { onError, onNotFound, statusResponse } from "./http/errors";
+import { notFoundHandler, onError, statusResponse } from "./http/errors";
 import { customMetricsApp, externalMetricsApp } from "./http/read";
 import { otlpApp } from "./http/otlp";
 import { pushgatewayApp } from "./http/pushgateway";
@@ -33,7 +33,6 @@ export function createApp(deps: AppDeps = {}) {
   const app = new Hono<AppEnv>();
 
   app.onError(onError);
-  app.notFound(onNotFound);
   app.use(async (c, next) => {
     const config = readConfig(c.env);
     c.set("config", config);
@@ -62,5 +61,6 @@ export function createApp(deps: AppDeps = {}) {
   app.route("/", remoteWriteApp());
   app.route("/", otlpApp());
   app.route("/", pushgatewayApp());
+  app.notFound(notFoundHandler(app.routes));
   return app;
 }

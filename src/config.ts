@@ -143,7 +143,18 @@ function objectLabelRules(raw: string | undefined): MappingConfig["objectLabels"
   });
 }
 
+/** The env object is the same for every request of an isolate: parse once per object, then once per content. */
+const byObject = new WeakMap<object, Config>();
+
 export function readConfig(env: Partial<Env>): Config {
+  const known = byObject.get(env);
+  if (known) return known;
+  const config = readConfigUncached(env);
+  byObject.set(env, config);
+  return config;
+}
+
+function readConfigUncached(env: Partial<Env>): Config {
   const key = JSON.stringify([
     env.DEPLOYMENT, env.DEFAULT_TTL_SECONDS, env.READ_TOKEN, env.WRITE_TOKENS, env.WRITE_RATE_LIMIT, env.MAX_SERIES_PER_NAMESPACE,
     env.READ_MTLS_ISSUER_SKI, env.UPSTREAM_URL, env.UPSTREAM_TIMEOUT_MS, env.MAX_METRICS_PER_NAMESPACE, env.MAX_METRICS, env.MAX_NAMESPACES,

@@ -73,8 +73,29 @@ export function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** Finds the spec whose hash matches, comparing against every entry so timing does not reveal which. */
+/** Tokens recently verified, per token list: a valid token is hashed once, not on every request. */
+const verified = new WeakMap<readonly TokenSpec[], Map<string, TokenSpec>>();
+const MAX_VERIFIED = 1024;
+
+/**
+ * Finds the spec whose hash matches, comparing against every entry so timing does not reveal which. Tokens that
+ * matched are remembered (bounded) for this token list, so a steady writer costs a map lookup; anything else is
+ * hashed and compared in full every time.
+ */
 export async function findToken(specs: readonly TokenSpec[], presented: string): Promise<TokenSpec | null> {
+  let known = verified.get(specs);
+  const hit = known?.get(presented);
+  if (hit) return hit;
+  const spec = await findTokenByHash(specs, presented);
+  if (spec !== null) {
+    if (!known) verified.set(specs, (known = new Map()));
+    if (known.size >= MAX_VERIFIED) known.clear();
+    known.set(presented, spec);
+  }
+  return spec;
+}
+
+async function findTokenByHash(specs: readonly TokenSpec[], presented: string): Promise<TokenSpec | null> {
   const hash = await sha256Hex(presented);
   let found: TokenSpec | null = null;
   for (const spec of specs) if (timingSafeEqual(spec.sha256, hash) && found === null) found = spec;

@@ -6,12 +6,14 @@
  * built-in resources come from the static table below (kinds, groups and short names as `kubectl
  * api-resources` prints them), and anything else follows one documented rule:
  *
- * - `<resource>[.<group>]` is taken literally (`widgets.example.com` → resource `widgets`, group `example.com`);
+ * - `<resource>.<group>` is taken literally (`widgets.example.com` → resource `widgets`, group `example.com`);
+ * - a resource without a group must be a built-in one: the core group has no others, and a custom resource
+ *   always has a group. Anything else (`deploymnets`, `Deployment`) is refused with the nearest built-in name;
  * - kind = the singular of the resource in PascalCase (`widgets` → `Widget`, `policies` → `Policy`);
  * - apiVersion = `<group>/v1` (`v1` for the core group); scope is whatever the first write declared.
  */
 import { isDNS1123Label, isDNS1123Subdomain } from "../apimachinery/validation";
-import { badRequest } from "./errors";
+import { badRequest, MetricsError } from "./errors";
 
 export interface GroupResource {
   /** Plural resource name, e.g. `deployments`. */
@@ -121,6 +123,7 @@ export function parseGroupResource(input: string): GroupResource {
     if (match) return fromBuiltIn(match);
   }
 
+  if (rest === "") throw new UnknownResourceError(raw, nearestBuiltIn(raw));
   const resourceErrors = isDNS1123Label(head);
   if (resourceErrors.length > 0) {
     throw badRequest(`invalid resource "${input}": ${resourceErrors.join("; ")}`);
@@ -138,6 +141,45 @@ export function parseGroupResource(input: string): GroupResource {
     namespaced: undefined,
     builtIn: false,
   };
+}
+
+/** A resource name Kubernetes does not have; reads answer it as NotFound, writes as BadRequest. */
+export class UnknownResourceError extends MetricsError {
+  constructor(readonly resource: string, readonly suggestion: string | null) {
+    super(
+      "BadRequest",
+      `resource "${resource}" is not a Kubernetes resource` +
+        (suggestion ? `: did you mean "${suggestion}"?` : "") +
+        ` (a resource without a group must be a built-in one; a custom resource names its group, e.g. widgets.example.com)`,
+    );
+  }
+}
+
+/** Damerau-Levenshtein distance with adjacent transpositions (optimal string alignment). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The built-in resource a mistyped or capitalised name most likely meant, if one is close enough. */
+export function nearestBuiltIn(input: string): string | null {
+  const wanted = input.toLowerCase();
+  let best: { name: string; distance: number } | null = null;
+  for (const e of BUILT_INS) {
+    for (const alias of [e.resource, e.singular, e.kind.toLowerCase(), ...e.shortNames]) {
+      const distance = editDistance(wanted, alias);
+      if (best === null || distance < best.distance) best = { name: fromBuiltIn(e).name, distance };
+    }
+  }
+  return best !== null && best.distance <= Math.max(1, Math.floor(wanted.length / 3)) ? best.name : null;
 }
 
 /** The Namespace resource: namespace-level metrics are metrics of this cluster-scoped object. */

@@ -72,7 +72,7 @@ export function presentedToken(header: string): string | undefined {
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const config = c.get("config");
-    const path = new URL(c.req.url).pathname;
+    const path = c.req.path;
     const socket = socketOf(c, config);
     c.set("socket", socket);
     if (HEALTH_PATHS.has(path)) {
@@ -118,6 +118,12 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
 export function authorize(c: Context<AppEnv>, request: ScopeRequest, what = ""): void {
   const problem = authorizationProblem(c.get("principal"), c.get("config"), request);
   if (problem) throw new MetricsError(problem.reason, what + problem.message);
+}
+
+/** The name a write is recorded under: the token's name (never the token), or null without one. */
+export function writerOf(c: Context<AppEnv>): string | null {
+  const principal = c.get("principal");
+  return principal.kind === "token" ? principal.spec.name : null;
 }
 
 /** Refuses (401/403) a principal that could not perform `operation` on anything: call it before reading a body. */
@@ -168,7 +174,7 @@ function isHeavy(c: Context<AppEnv>): boolean {
 export function admission(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = admissionKey(c.get("principal"), c.req.header("cf-connecting-ip") ?? "local");
-    if (key === null || HEALTH_PATHS.has(new URL(c.req.url).pathname)) return next();
+    if (key === null || HEALTH_PATHS.has(c.req.path)) return next();
     const config = c.get("config");
     const l = limitersFor(c, config);
     const who = key.startsWith("token:") ? `token "${key.slice(6)}"` : "this client";

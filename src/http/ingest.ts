@@ -11,7 +11,7 @@ import type { DecodedSeries } from "../ingest/decoded";
 import { mapSeries, MappingError, type Mapped } from "../ingest/mapping";
 import type { WriteReceipt } from "../store/repository";
 import type { AppEnv } from "./app-env";
-import { authorize } from "./auth";
+import { authorize, writerOf } from "./auth";
 import { countIngest, type IngestProtocol } from "./self-metrics";
 
 export interface IngestOptions {
@@ -81,6 +81,6 @@ export async function ingest(c: Context<AppEnv>, series: readonly DecodedSeries[
   const receipt =
     mapped.objects.length + mapped.externals.length === 0
       ? { written: 0, skipped: 0, skippedExternal: 0 }
-      : await c.get("store").write({ objects: mapped.objects, externals: mapped.externals }, c.get("now"));
+      : await c.get("store").write({ objects: mapped.objects, externals: mapped.externals, writer: writerOf(c) }, c.get("now"));
   return { ...mapped, receipt, accepted: countIngested(options.protocol, mapped, receipt) };
 }

@@ -26,7 +26,7 @@ import { DEFAULT_NAMESPACE_LABELS } from "../ingest/mapping";
 import { buildPush, groupKeyOf, groupTtl } from "../ingest/pushgateway";
 import { parseGroupingKeyPath } from "../ingest/pushgateway-path";
 import type { AppEnv } from "./app-env";
-import { authorize, authorizeOperation } from "./auth";
+import { authorize, authorizeOperation, writerOf } from "./auth";
 import { readBodyBytes } from "./body";
 import { countIngested, prepareIngest, ttlParam } from "./ingest";
 import { authorizationProblem } from "../auth/principal";
@@ -79,7 +79,7 @@ async function push(c: Context<AppEnv>, mode: "put" | "post", pathNamespace: str
   const replaced = built.metricNames.flatMap((n) => [n, rateMetricName(n)]);
   const receipt = await c.get("store").pushGroup(
     {
-      namespace: group.namespace, groupKey: group.groupKey, mode, replaced, objects: mapped.objects, externals: mapped.externals,
+      namespace: group.namespace, groupKey: group.groupKey, mode, replaced, objects: mapped.objects, externals: mapped.externals, writer: writerOf(c),
       meta: { grouping: group.grouping, view: built.view, pushTime: now, expiresAt: now + group.ttlSeconds * 1000 },
     },
     now,

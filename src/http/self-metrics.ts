@@ -1,8 +1,10 @@
 /**
  * The adapter's own metrics in Prometheus text format at `GET /metrics`: requests by API group/version,
- * method and status code, and samples written. Counters live in the isolate: exact on a self-hosted workerd
- * (one process), per-isolate on Cloudflare (use Workers analytics there for fleet-wide numbers). They also
- * let tests see which custom-metrics version the HPA actually used.
+ * method and status code, samples written, ingestion by protocol and outcome, refusals by reason — counters
+ * that live in the isolate: exact on a self-hosted workerd (one process), per-isolate on Cloudflare (use
+ * Workers analytics there for fleet-wide numbers); they also let tests see which custom-metrics version the HPA
+ * used. And, from the store, each namespace's series count and last write, as its partition last reported them
+ * (at most a heartbeat, 60 s, old).
  */
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono";
@@ -30,6 +32,13 @@ export function countSamples(kind: "object" | "external", n: number): void {
   bump(samples, kind, n);
 }
 
+const refusals = new Map<string, number>();
+
+/** A request refused with a 4xx, by Status reason. */
+export function countRefusal(reason: string): void {
+  bump(refusals, reason);
+}
+
 export type IngestProtocol = "remote-write" | "pushgateway" | "otlp";
 const ingested = new Map<string, number>();
 
@@ -41,14 +50,16 @@ export function countIngest(protocol: IngestProtocol, outcome: string, n: number
 export function requestCounter(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    bump(requests, `${apiOf(new URL(c.req.url).pathname)}\u0000${c.req.method}\u0000${c.res.status}`);
+    bump(requests, `${apiOf(c.req.path)}\u0000${c.req.method}\u0000${c.res.status}`);
   };
 }
 
 export function selfMetricsApp() {
   const app = new Hono<AppEnv>();
-  app.get("/", (c) => {
+  app.get("/", async (c) => {
     authorize(c, { operation: "read", namespace: null, metric: null });
+    const stats = await c.get("store").namespaceStats().catch(() => null);
+    const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
     const lines = [
       "# HELP edge_metrics_http_requests_total HTTP requests served, by API group/version, method and status code.",
       "# TYPE edge_metrics_http_requests_total counter",
@@ -65,6 +76,15 @@ export function selfMetricsApp() {
         const [protocol, outcome] = key.split("\u0000");
         return `edge_metrics_ingested_samples_total{protocol="${protocol}",outcome="${outcome}"} ${n}`;
       }),
+      "# HELP edge_metrics_refusals_total Requests refused with a 4xx, by Status reason.",
+      "# TYPE edge_metrics_refusals_total counter",
+      ...[...refusals].sort().map(([reason, n]) => `edge_metrics_refusals_total{reason="${reason}"} ${n}`),
+      "# HELP edge_metrics_namespace_series Series stored per namespace (\"\" is cluster scope), as last reported.",
+      "# TYPE edge_metrics_namespace_series gauge",
+      ...(stats ?? []).map((s) => `edge_metrics_namespace_series{namespace="${esc(s.namespace)}"} ${s.series}`),
+      "# HELP edge_metrics_namespace_last_write_timestamp_seconds When each namespace was last written.",
+      "# TYPE edge_metrics_namespace_last_write_timestamp_seconds gauge",
+      ...(stats ?? []).filter((s) => s.lastWriteAt !== null).map((s) => `edge_metrics_namespace_last_write_timestamp_seconds{namespace="${esc(s.namespace)}"} ${s.lastWriteAt! / 1000}`),
       "# HELP edge_metrics_process_start_time_seconds When this isolate started serving.",
       "# TYPE edge_metrics_process_start_time_seconds gauge",
       `edge_metrics_process_start_time_seconds ${Math.floor(started / 1000)}`,

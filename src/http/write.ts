@@ -17,12 +17,12 @@ import { describedObject } from "../k8s/custom-metrics";
 import { readBodyText } from "./body";
 import type { AppEnv } from "./app-env";
 import { authorizationProblem } from "../auth/principal";
-import { authorize, authorizeOperation } from "./auth";
+import { authorize, authorizeOperation, writerOf } from "./auth";
 import { countSamples } from "./self-metrics";
 
 /** `?labels=k=v,k2=v2` (the custom-metrics-apiserver test adapter's form, labels.ConvertSelectorToLabelsMap) and `?objectLabels=`. */
 function queryLabels(c: Context<AppEnv>, name: "labels" | "objectLabels"): Labels | null {
-  const raw = new URL(c.req.url).searchParams.get(name);
+  const raw = c.req.query(name) ?? null;
   if (raw === null) return null;
   try {
     return parseLabelsMap(raw);
@@ -84,7 +84,7 @@ async function writeObject(c: Context<AppEnv>, target: ObjectTarget, metric: str
   const fields = await readSingle(c);
   const { labels, objectLabels } = mergeLabels(c, fields);
   const sample: ObjectSample = { target, metric, labels, objectLabels, ...valueAndTime(fields) };
-  const receipt = await c.get("store").write({ objects: [sample], externals: [] }, c.get("now"));
+  const receipt = await c.get("store").write({ objects: [sample], externals: [], writer: writerOf(c) }, c.get("now"));
   countSamples("object", receipt.written);
   return ack(c, {
     ...counts(receipt),
@@ -133,7 +133,7 @@ export function objectWriteApp() {
     });
     if (problems.length) throw badRequest(`invalid batch (nothing was stored): ${problems.join("; ")}`);
     authorizeBatch(c, samples.map((s) => ({ namespace: scopeNamespace(s.target), metric: s.metric })));
-    const receipt = await c.get("store").write({ objects: samples, externals: [] }, now);
+    const receipt = await c.get("store").write({ objects: samples, externals: [], writer: writerOf(c) }, now);
     countSamples("object", receipt.written);
     return ack(c, counts(receipt));
   });
@@ -185,7 +185,7 @@ export function externalWriteApp() {
       namespace: item.namespace, metric: item.metric, labels: item.fields.labels ?? {}, ...valueAndTime(item.fields),
     }));
     authorizeBatch(c, samples.map((s) => ({ namespace: s.namespace, metric: s.metric })));
-    const receipt = await c.get("store").write({ objects: [], externals: samples }, now);
+    const receipt = await c.get("store").write({ objects: [], externals: samples, writer: writerOf(c) }, now);
     countSamples("external", receipt.written);
     return ack(c, counts(receipt));
   });
@@ -205,7 +205,7 @@ export function externalWriteApp() {
     if (fields.objectLabels) throw badRequest("objectLabels do not apply to external metrics (they describe no object)");
     const { labels } = mergeLabels(c, fields);
     const sample: ExternalSample = { namespace, metric, labels, ...valueAndTime(fields) };
-    const receipt = await c.get("store").write({ objects: [], externals: [sample] }, c.get("now"));
+    const receipt = await c.get("store").write({ objects: [], externals: [sample], writer: writerOf(c) }, c.get("now"));
     countSamples("external", receipt.written);
     return ack(c, {
       ...counts(receipt), namespace, metric: { name: metric, labels }, value: sample.value,

@@ -74,6 +74,28 @@ CREATE TABLE IF NOT EXISTS partitions (name TEXT PRIMARY KEY, generation TEXT NO
 CREATE TABLE IF NOT EXISTS catalog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
+/**
+ * Refused writes remembered for the status page: the most recent ones, in the catalog object's memory only —
+ * bad input never changes stored state, and the log is for a person looking now, not for history.
+ */
+export const MAX_REFUSALS = 100;
+
+export interface Refusal {
+  readonly at: number;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly reason: string;
+  readonly message: string;
+  readonly writer: string | null;
+}
+
+/** What a partition last said about itself (in its reports and heartbeats). */
+export interface PartitionStats {
+  readonly series: number;
+  readonly lastWriteAt: number | null;
+}
+
 const identityKey = (kind: string, resource: string, metric: string) => `${kind}\u0000${resource}\u0000${metric}`;
 
 export class CatalogTables {
@@ -86,6 +108,9 @@ export class CatalogTables {
   readonly #partitions = new Map<string, string>();
   /** Live distinct identities (key → latest expiry over partitions), for the global limit. */
   #identities: Map<string, number> | null = null;
+  readonly #refusals: Refusal[] = [];
+  /** Per partition, from its last report: series stored and the time of its last write (memory only). */
+  readonly #stats = new Map<string, PartitionStats>();
   /** When each claim's scope was last written (memory only; lost on restart, which only lengthens a hold). */
   readonly #claimWrites = new Map<string, number>();
   /** The hold the last claim call asked for (the alarm releases claims with it). */
@@ -137,6 +162,39 @@ export class CatalogTables {
     this.#partitions.delete(partition);
   }
 
+  stats(): Map<string, PartitionStats> {
+    return new Map([...this.#partitions.keys()].map((p) => [p, this.#stats.get(p) ?? { series: 0, lastWriteAt: null }]));
+  }
+
+  /** Where an identity has live values: partition names, a few. */
+  where(kind: MetricKind, resource: string, metric: string, now: number, limit = 5): string[] {
+    return this.#sql
+      .exec<{ partition: string }>(
+        "SELECT partition FROM catalog WHERE kind = ? AND resource = ? AND metric = ? AND expires_at > ? ORDER BY partition LIMIT ?",
+        kind, resource, metric, now, limit,
+      )
+      .toArray()
+      .map((r) => r.partition);
+  }
+
+  /** Resources with live values of `metric` anywhere. */
+  resourcesOf(metric: string, now: number): string[] {
+    return this.#sql
+      .exec<{ resource: string }>("SELECT DISTINCT resource FROM catalog WHERE kind = 'custom' AND metric = ? AND expires_at > ? ORDER BY resource LIMIT 5", metric, now)
+      .toArray()
+      .map((r) => r.resource);
+  }
+
+  recordRefusal(r: Refusal): void {
+    this.#refusals.push({ ...r, path: r.path.slice(0, 512), message: r.message.slice(0, 1024) });
+    if (this.#refusals.length > MAX_REFUSALS) this.#refusals.splice(0, this.#refusals.length - MAX_REFUSALS);
+  }
+
+  /** Newest first. */
+  refusals(limit: number): Refusal[] {
+    return this.#refusals.slice(-limit).reverse();
+  }
+
   isRegistered(partition: string): boolean {
     return this.#partitions.has(partition);
   }
@@ -172,7 +230,9 @@ export class CatalogTables {
   }
 
   /** Applies a partition's updates (and registers it: a report is proof it holds data); returns the earliest expiry. */
-  report(partition: string, generation: string, updates: readonly CatalogUpdate[], now: number): number {
+  report(partition: string, generation: string, updates: readonly CatalogUpdate[], stats: PartitionStats | null, now: number): number {
+    if (stats) this.#stats.set(partition, stats);
+    if (updates.length === 0 && this.#partitions.get(partition) === generation) return Infinity;
     this.#listed.clear();
     let earliest = Infinity;
     this.#storage.transactionSync(() => {

@@ -27,9 +27,24 @@ import type { CatalogEntry, MetricKind } from "./catalog-tables";
 import { LabelTextMemo } from "./label-text";
 import type { MetricsStore, PartitionLimits } from "./metrics-object";
 import { CLUSTER_PARTITION, partitionForNamespace, partitionForObject } from "./partition";
-import { toRequirements, type DeleteCommand } from "./partition-tables";
+import { toRequirements } from "./partition-reads";
+import type { DeleteCommand } from "./partition-tables";
 import type { StoredPushGroup } from "./push-groups";
-import type { ExternalListQuery, MetricRepository, ObjectListQuery, PushCommand, PushGroup, WriteBatch, WriteReceipt } from "./repository";
+import type {
+  ExternalListQuery,
+  MetricRepository,
+  MissExplanation,
+  NamespaceStats,
+  NamespaceView,
+  ObjectListQuery,
+  PushCommand,
+  PushGroup,
+  RefusalRecord,
+  WriteBatch,
+  WriteReceipt,
+} from "./repository";
+import type { MissFacts, ObjectRow, SeriesDescription } from "./partition-reads";
+import type { PartitionStats } from "./catalog-tables";
 
 export type { MetricsNamespace };
 
@@ -111,7 +126,7 @@ export class DurableObjectRepository implements MetricRepository {
       const refusal = refusals.find((r) => r !== null);
       if (refusal) throw new MetricsError(refusal.reason, refusal.message, { retryAfterSeconds: refusal.retryAfterSeconds });
     }
-    const results = await Promise.all(partitions.map(([p, b]) => this.#onPartition(p, (s) => s.write(p, b.objects, b.externals, this.#limits, now))));
+    const results = await Promise.all(partitions.map(([p, b]) => this.#onPartition(p, (s) => s.write(p, b.objects, b.externals, batch.writer ?? null, this.#limits, now))));
     if (results.some((r) => r.catalogChanged)) this.#discoveryChanged();
     const registry = discoveryCache(this.#ns).registry;
     partitions.forEach(([p], i) => {
@@ -144,7 +159,7 @@ export class DurableObjectRepository implements MetricRepository {
         s.pushGroup(p, {
           groupKey: command.groupKey, mode: command.mode, replaced: command.replaced, objects: b.objects, externals: b.externals,
           ...(meta === undefined ? {} : { meta: meta === null ? null : { ...meta, partitions: holding } }),
-        }, this.#limits, now));
+        }, command.writer ?? null, this.#limits, now));
     // The home partition goes last: its metadata then names only partitions already written.
     const others = [...byPartition].filter(([p]) => p !== home);
     const results = await Promise.all(others.map(([p, b]) => call(p, b)));
@@ -177,6 +192,70 @@ export class DurableObjectRepository implements MetricRepository {
       });
     }
     return out;
+  }
+
+  async objectMetrics(target: ObjectTarget, now: number): Promise<ObjectMetricValue[]> {
+    const partition = partitionForObject(target.namespace);
+    if (!(await this.#registered(partition))) return [];
+    const rows = (await this.#onPartition(partition, (s) => s.objectMetrics(target.resource.name, target.namespace, target.name, now))) as { metric: string; row: ObjectRow }[];
+    return rows.map(({ metric, row }) => ({ target, metric, labels: labelTexts.parse(row.labels), value: row.value, timestamp: row.timestamp, windowSeconds: row.window }));
+  }
+
+  async explainObjectMiss(target: ObjectTarget, metric: string, now: number): Promise<MissExplanation> {
+    const partition = partitionForObject(target.namespace);
+    const registered = await this.#registered(partition);
+    const facts = registered
+      ? ((await this.#onPartition(partition, (s) => s.explainMiss(target.resource.name, target.namespace, target.name, metric, now))) as MissFacts)
+      : { expired: null, otherObjects: [], otherResources: [], otherMetrics: [] };
+    const [where, resources] = await this.#catalog
+      .call((c) => Promise.all([c.catalogWhere("custom", target.resource.name, metric, now), c.catalogResourcesOf(metric, now)]))
+      .catch(() => [[] as string[], [] as string[]] as const);
+    const namespaces = (where as string[]).filter((p) => p !== partition).map((p) => (p === CLUSTER_PARTITION ? "" : p.slice("ns:".length)));
+    return {
+      namespaceEmpty: !registered,
+      expired: facts.expired,
+      otherObjects: facts.otherObjects,
+      otherResources: [...new Set([...facts.otherResources, ...(resources as string[])])].filter((r) => r !== target.resource.name).slice(0, 5),
+      otherNamespaces: namespaces,
+      otherMetrics: facts.otherMetrics,
+    };
+  }
+
+  async externalMetricNamespaces(metric: string, now: number): Promise<string[]> {
+    const where = await this.#catalog.call((c) => c.catalogWhere("external", "", metric, now)).catch(() => [] as string[]);
+    return where.filter((p) => p.startsWith("ns:")).map((p) => p.slice("ns:".length));
+  }
+
+  async describe(perNamespace: number): Promise<NamespaceView[]> {
+    let partitions: string[];
+    try {
+      partitions = await this.#catalog.call((c) => c.catalogPartitions());
+    } catch (e) {
+      throw storageFailure(e, "catalog");
+    }
+    const out: NamespaceView[] = [];
+    for (let i = 0; i < partitions.length; i += 16) {
+      const batch = partitions.slice(i, i + 16);
+      const lists = (await Promise.all(batch.map((p) => this.#onPartition(p, (s) => s.describe(perNamespace + 1))))) as SeriesDescription[][];
+      lists.forEach((series, k) => {
+        const p = batch[k]!;
+        out.push({ namespace: p === CLUSTER_PARTITION ? "" : p.slice("ns:".length), series: series.slice(0, perNamespace), truncated: series.length > perNamespace });
+      });
+    }
+    return out;
+  }
+
+  async namespaceStats(): Promise<NamespaceStats[]> {
+    const stats = (await this.#catalog.call((c) => c.catalogStats())) as Map<string, PartitionStats>;
+    return [...stats].map(([p, s]) => ({ namespace: p === CLUSTER_PARTITION ? "" : p.slice("ns:".length), series: s.series, lastWriteAt: s.lastWriteAt }));
+  }
+
+  async recordRefusal(refusal: RefusalRecord): Promise<void> {
+    await this.#catalog.call((c) => c.catalogRecordRefusal(refusal));
+  }
+
+  recentRefusals(limit: number): Promise<RefusalRecord[]> {
+    return this.#catalog.call((c) => c.catalogRefusals(limit)) as Promise<RefusalRecord[]>;
   }
 
   /** Scope claims of resources known only by name, for the whole batch, before anything is written. */

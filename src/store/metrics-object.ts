@@ -23,16 +23,28 @@ import { systemClock, type Clock } from "../domain/clock";
 import type { MetricsErrorReason } from "../domain/errors";
 import type { ExternalMetricValue, ExternalSample, ObjectSample } from "../domain/metric";
 import { CatalogClient } from "./catalog-client";
-import { CatalogTables, type CatalogEntry, type CatalogUpdate, type Identity, type MetricKind, type ScopeClaim, type ScopeConflict } from "./catalog-tables";
+import { PartitionWriteQueue } from "./write-queue";
 import {
-  PartitionTables,
-  type DeleteCommand,
-  type ObjectMetricColumns,
-  type ObjectRow,
-  type PartitionExternalQuery,
-  type PartitionObjectQuery,
-  type SelectorRequirements,
-} from "./partition-tables";
+  CatalogTables,
+  type CatalogEntry,
+  type CatalogUpdate,
+  type Identity,
+  type MetricKind,
+  type PartitionStats,
+  type Refusal,
+  type ScopeClaim,
+  type ScopeConflict,
+} from "./catalog-tables";
+import type {
+  MissFacts,
+  ObjectMetricColumns,
+  ObjectRow,
+  PartitionExternalQuery,
+  PartitionObjectQuery,
+  SelectorRequirements,
+  SeriesDescription,
+} from "./partition-reads";
+import { PartitionTables, type DeleteCommand } from "./partition-tables";
 import type { PushGroupMeta, StoredPushGroup } from "./push-groups";
 
 /** Alarms are rounded up to this grid so a stream of writes does not reschedule on every sample. */
@@ -65,6 +77,13 @@ export interface PartitionPush {
   readonly meta?: PushGroupMeta | null;
 }
 
+/** One write among those a caller coalesced: stored all or nothing, answered on its own. */
+export interface WriteUnit {
+  readonly objects: readonly ObjectSample[];
+  readonly externals: readonly ExternalSample[];
+  readonly writer: string | null;
+}
+
 /** A write refused for a reason the caller can act on; nothing was stored. */
 export interface PartitionRefusal {
   readonly reason: MetricsErrorReason;
@@ -94,6 +113,8 @@ export class MetricsStore extends DurableObject<StoreBindings> {
   /** The catalog epoch this partition last reported to; a different one means the catalog was rebuilt. */
   #epoch: string | null = null;
   #needsResync = false;
+  #lastWriteAt: number | null = null;
+  #writeQueue: PartitionWriteQueue | null = null;
 
   constructor(ctx: DurableObjectState, env: StoreBindings) {
     super(ctx, env);
@@ -135,36 +156,64 @@ export class MetricsStore extends DurableObject<StoreBindings> {
   }
 
   /**
-   * Upserts samples in one transaction, then brings the catalog up to date. `partition` is this object's
-   * name. Refuses (and stores nothing) when a limit would be passed or the catalog cannot be asked first.
+   * Stores one write (all or nothing), answered once it is durable. Writes that arrive together are committed
+   * together (write-queue.ts): the durable commit, not the CPU, is what a single-sample write costs.
    */
-  async write(partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[], limits: PartitionLimits, now: number): Promise<WriteOutcome> {
+  write(
+    partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[], writer: string | null, limits: PartitionLimits, now: number,
+  ): Promise<WriteOutcome> {
+    this.#writeQueue ??= new PartitionWriteQueue((units, at) => this.#writeUnits(partition, units, limits, at));
+    return this.#writeQueue.submit(objects, externals, writer, now);
+  }
+
+  /** Stores a run of independent writes (units) in one synchronous stretch: one transaction each, one commit. */
+  async #writeUnits(partition: string, units: readonly WriteUnit[], limits: PartitionLimits, now: number): Promise<WriteOutcome[]> {
     const tables = this.#tables;
-    const refused = (refusal: PartitionRefusal): WriteOutcome => ({ refusal, catalogChanged: false, written: 0, skipped: 0, skippedExternal: 0 });
-    const local = this.checkWrite(objects, externals, limits);
-    if (local) return refused(local);
-    try {
-      if (this.#generation === null) {
-        const problem = await this.#register(partition, limits.maxNamespaces, now);
-        if (problem) return refused({ reason: "InsufficientStorage", message: problem });
+    const outcomes: WriteOutcome[] = [];
+    const updates: CatalogUpdate[] = [];
+    let earliest = Infinity;
+    for (const u of units) {
+      const refusal = await this.#admit(partition, u.objects, u.externals, limits, now);
+      if (refusal) {
+        outcomes.push({ refusal, catalogChanged: false, written: 0, skipped: 0, skippedExternal: 0 });
+        continue;
       }
-      const added = tables.newIdentities(objects, externals);
+      const result = tables.write(u.objects, u.externals, u.writer, now);
+      updates.push(...result.updates);
+      earliest = Math.min(earliest, result.earliestExpiry);
+      outcomes.push({ refusal: null, catalogChanged: result.updates.length > 0, written: result.written, skipped: result.skipped, skippedExternal: result.skippedExternal });
+    }
+    await this.#scheduleAlarm(Math.min(earliest, now + HEARTBEAT_MS));
+    const reported = await this.#reportQuietly(partition, updates, now);
+    return reported ? outcomes : outcomes.map((o) => ({ ...o, catalogChanged: false }));
+  }
+
+  /**
+   * What must hold before a unit is stored: this partition's limits, its registration with the catalog (first
+   * write) and the catalog's admission of new metric identities. A refusal, or null.
+   */
+  async #admit(partition: string, objects: readonly ObjectSample[], externals: readonly ExternalSample[], limits: PartitionLimits, now: number): Promise<PartitionRefusal | null> {
+    const local = this.checkWrite(objects, externals, limits);
+    if (local) return local;
+    try {
+      if (this.#generation === null && objects.length + externals.length > 0) {
+        const problem = await this.#register(partition, limits.maxNamespaces, now);
+        if (problem) return { reason: "InsufficientStorage", message: problem };
+      }
+      const added = this.#tables.newIdentities(objects, externals);
       if (added.length > 0) {
         const { refused: problem } = await this.#catalogClient.call((c) => c.catalogAdmit(added, limits.maxMetrics, now));
-        if (problem) return refused({ reason: "Invalid", message: problem });
+        if (problem) return { reason: "Invalid", message: problem };
       }
     } catch (e) {
       console.error(`edge-metrics-adapter: catalog unreachable before a write to ${partition}: ${(e as Error).message}`);
-      return refused({
+      return {
         reason: "ServiceUnavailable",
         message: "the metrics catalog could not be reached, so nothing was stored; retry shortly",
         retryAfterSeconds: CATALOG_RETRY_AFTER_S,
-      });
+      };
     }
-    const result = tables.write(objects, externals, now);
-    await this.#scheduleAlarm(Math.min(result.earliestExpiry, now + HEARTBEAT_MS));
-    const reported = await this.#reportQuietly(partition, result.updates, now);
-    return { refusal: null, catalogChanged: reported && result.updates.length > 0, written: result.written, skipped: result.skipped, skippedExternal: result.skippedExternal };
+    return null;
   }
 
   /** Registers under a new generation; returns the catalog's refusal, if any. */
@@ -183,26 +232,15 @@ export class MetricsStore extends DurableObject<StoreBindings> {
    * A Pushgateway push in this partition (partition-tables.ts applyPush): registered and admitted like a write;
    * `meta` is given only to the group's home partition.
    */
-  async pushGroup(partition: string, push: PartitionPush, limits: PartitionLimits, now: number): Promise<WriteOutcome> {
+  async pushGroup(partition: string, push: PartitionPush, writer: string | null, limits: PartitionLimits, now: number): Promise<WriteOutcome> {
     const tables = this.#tables;
-    const refused = (refusal: PartitionRefusal): WriteOutcome => ({ refusal, catalogChanged: false, written: 0, skipped: 0, skippedExternal: 0 });
-    const local = this.checkWrite(push.objects, push.externals, limits);
-    if (local) return refused(local);
-    try {
-      if (this.#generation === null && (push.objects.length + push.externals.length > 0 || push.meta)) {
-        const problem = await this.#register(partition, limits.maxNamespaces, now);
-        if (problem) return refused({ reason: "InsufficientStorage", message: problem });
-      }
-      const added = tables.newIdentities(push.objects, push.externals);
-      if (added.length > 0) {
-        const { refused: problem } = await this.#catalogClient.call((c) => c.catalogAdmit(added, limits.maxMetrics, now));
-        if (problem) return refused({ reason: "Invalid", message: problem });
-      }
-    } catch (e) {
-      console.error(`edge-metrics-adapter: catalog unreachable before a push to ${partition}: ${(e as Error).message}`);
-      return refused({ reason: "ServiceUnavailable", message: "the metrics catalog could not be reached, so nothing was stored; retry shortly", retryAfterSeconds: CATALOG_RETRY_AFTER_S });
+    const refusal = await this.#admit(partition, push.objects, push.externals, limits, now);
+    if (refusal) return { refusal, catalogChanged: false, written: 0, skipped: 0, skippedExternal: 0 };
+    if (this.#generation === null && push.meta) {
+      const problem = await this.#register(partition, limits.maxNamespaces, now).catch(() => "the metrics catalog could not be reached; retry shortly");
+      if (problem) return { refusal: { reason: "ServiceUnavailable", message: problem, retryAfterSeconds: CATALOG_RETRY_AFTER_S }, catalogChanged: false, written: 0, skipped: 0, skippedExternal: 0 };
     }
-    const result = tables.applyPush(push.groupKey, push.mode, push.replaced, push.objects, push.externals, push.meta, now);
+    const result = tables.applyPush(push.groupKey, push.mode, push.replaced, push.objects, push.externals, push.meta, writer, now);
     const groupExpiry = push.meta ? push.meta.expiresAt : Infinity;
     await this.#scheduleAlarm(Math.min(result.earliestExpiry, groupExpiry, now + HEARTBEAT_MS));
     const reported = await this.#reportQuietly(partition, result.updates, now);
@@ -218,16 +256,28 @@ export class MetricsStore extends DurableObject<StoreBindings> {
   }
 
   getObjectMetric(resource: string, namespace: string, name: string, metric: string, metricSelector: SelectorRequirements, now: number): ObjectRow | null {
-    return this.#tables.getObjectMetric(resource, namespace, name, metric, metricSelector, now);
+    return this.#tables.reads.getObjectMetric(resource, namespace, name, metric, metricSelector, now);
   }
 
   /** A thousand-pod answer crosses RPC as five arrays of primitives instead of a thousand nested objects. */
   listObjectMetricColumns(query: PartitionObjectQuery, now: number): ObjectMetricColumns {
-    return this.#tables.listObjectColumns(query, now);
+    return this.#tables.reads.listObjectColumns(query, now);
   }
 
   listExternalMetrics(query: PartitionExternalQuery, now: number): ExternalMetricValue[] {
-    return this.#tables.listExternal(query, now);
+    return this.#tables.reads.listExternal(query, now);
+  }
+
+  objectMetrics(resource: string, namespace: string, name: string, now: number): { metric: string; row: ObjectRow }[] {
+    return this.#tables.reads.objectMetrics(resource, namespace, name, now);
+  }
+
+  explainMiss(resource: string, namespace: string, name: string, metric: string, now: number): MissFacts {
+    return this.#tables.reads.explainMiss(resource, namespace, name, metric, now);
+  }
+
+  describe(limit: number): SeriesDescription[] {
+    return this.#tables.reads.describe(limit);
   }
 
   /** Deletes series and returns how many; the catalog is corrected exactly for the metrics touched. */
@@ -248,7 +298,7 @@ export class MetricsStore extends DurableObject<StoreBindings> {
         await this.#resync(partition, now);
         return true;
       }
-      const { epoch } = await this.#catalogClient.call((c) => c.catalogReport(partition, this.#generation ?? "", updates, now));
+      const { epoch } = await this.#catalogClient.call((c) => c.catalogReport(partition, this.#generation ?? "", updates, this.#stats(now), now));
       this.#tables.reporter.reported(updates);
       if (epoch !== this.#epoch) await this.#resync(partition, now);
       return true;
@@ -260,12 +310,18 @@ export class MetricsStore extends DurableObject<StoreBindings> {
     }
   }
 
+  /** What the catalog shows for this partition; `wroteAt` is given by writes, kept for heartbeats. */
+  #stats(wroteAt: number | null): PartitionStats {
+    if (wroteAt !== null) this.#lastWriteAt = wroteAt;
+    return { series: this.#tables.seriesCount(), lastWriteAt: this.#lastWriteAt };
+  }
+
   /** Re-registers and reports every identity with its exact expiry (after a catalog rebuild or a missed report). */
   async #resync(partition: string, now: number): Promise<void> {
     const tables = this.#tables;
     const generation = this.#generation ?? crypto.randomUUID();
     const updates = tables.allIdentities();
-    const { epoch } = await this.#catalogClient.call((c) => c.catalogReport(partition, generation, updates, now));
+    const { epoch } = await this.#catalogClient.call((c) => c.catalogReport(partition, generation, updates, this.#stats(null), now));
     tables.setMeta({ name: partition, generation, epoch });
     tables.reporter.reported(updates);
     this.#name = partition;
@@ -297,10 +353,30 @@ export class MetricsStore extends DurableObject<StoreBindings> {
     return this.#catalogTables.admit(identities, maxIdentities, now);
   }
 
-  catalogReport(partition: string, generation: string, updates: readonly CatalogUpdate[], now: number): { epoch: string } {
+  catalogReport(partition: string, generation: string, updates: readonly CatalogUpdate[], stats: PartitionStats | null, now: number): { epoch: string } {
     const tables = this.#catalogTables;
-    void this.#scheduleAlarm(tables.report(partition, generation, updates, now));
+    void this.#scheduleAlarm(tables.report(partition, generation, updates, stats, now));
     return { epoch: tables.epoch };
+  }
+
+  catalogStats(): Map<string, PartitionStats> {
+    return this.#catalogTables.stats();
+  }
+
+  catalogWhere(kind: MetricKind, resource: string, metric: string, now: number): string[] {
+    return this.#catalogTables.where(kind, resource, metric, now);
+  }
+
+  catalogResourcesOf(metric: string, now: number): string[] {
+    return this.#catalogTables.resourcesOf(metric, now);
+  }
+
+  catalogRecordRefusal(r: Refusal): void {
+    this.#catalogTables.recordRefusal(r);
+  }
+
+  catalogRefusals(limit: number): Refusal[] {
+    return this.#catalogTables.refusals(limit);
   }
 
   catalogList(kind: MetricKind, now: number): CatalogEntry[] {
@@ -348,7 +424,7 @@ export class MetricsStore extends DurableObject<StoreBindings> {
   async #heartbeat(partition: string, now: number): Promise<void> {
     try {
       if (this.#needsResync || this.#generation === null) return await this.#resync(partition, now);
-      const { epoch } = await this.#catalogClient.call((c) => c.catalogReport(partition, this.#generation!, [], now));
+      const { epoch } = await this.#catalogClient.call((c) => c.catalogReport(partition, this.#generation!, [], this.#stats(null), now));
       if (epoch !== this.#epoch) await this.#resync(partition, now);
     } catch (e) {
       this.#needsResync = true;

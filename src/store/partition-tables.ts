@@ -23,8 +23,6 @@
  * expiry is never later than the truth: a metric can drop out of discovery up to one slack before its last
  * value expires, never after. Deletes and TTL reductions recompute the exact value.
  */
-import { newSelector, type LabelSelector, type Requirement } from "../apimachinery/labels";
-import { addQuantities, formatQuantity, parseQuantity } from "../apimachinery/quantity";
 import { quantityFromFloat } from "../domain/float-value";
 import { canonicalLabels, type ExternalMetricValue, type ExternalSample, type Labels, type ObjectSample, type SampleCommon } from "../domain/metric";
 import { CatalogReporter, ExpiryNotes, identityKey } from "./catalog-reports";
@@ -32,6 +30,8 @@ import type { CatalogUpdate, Identity, MetricKind } from "./catalog-tables";
 import { CounterHistory } from "./counter-history";
 import { LabelTextMemo, objectLabelText } from "./label-text";
 import { partitionForObject } from "./partition";
+import { MetricViews } from "./metric-views";
+import { PartitionReads } from "./partition-reads";
 import { PushGroupTables, type PushGroupMeta, type StoredPushGroup } from "./push-groups";
 
 const SCHEMA = `
@@ -51,56 +51,21 @@ CREATE TABLE IF NOT EXISTS external_series (
   PRIMARY KEY (namespace, metric, labels)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS external_by_expiry ON external_series (expires_at);
-CREATE TABLE IF NOT EXISTS object_labels (
-  resource TEXT NOT NULL, namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, name TEXT NOT NULL,
-  PRIMARY KEY (resource, namespace, key, value, name)
-) WITHOUT ROWID;
+DROP TABLE IF EXISTS object_labels;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS expired_series (
+  resource TEXT NOT NULL, namespace TEXT NOT NULL, metric TEXT NOT NULL, name TEXT NOT NULL, labels TEXT NOT NULL,
+  value TEXT NOT NULL, timestamp INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+  PRIMARY KEY (resource, namespace, metric, name, labels)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS expired_by_expiry ON expired_series (expires_at);
 `;
 
-/** Bound parameters per statement are limited (100); larger `in` sets fall back to the scan. */
-const MAX_INDEXED_VALUES = 64;
+/** How long an expired series is remembered, so a miss can say when and what it last was. */
+const EXPIRED_MEMORY_MS = 60 * 60_000;
+/** …and at most this many of them per partition. */
+const MAX_EXPIRED_REMEMBERED = 10_000;
 
-/** Selectors cross RPC as their requirements (plain data); the partition rebuilds the matcher without parsing. */
-export type SelectorRequirements = readonly Requirement[] | null;
-
-export const toRequirements = (s: LabelSelector | null): SelectorRequirements => (s === null || s.isEmpty() ? null : s.requirements);
-const fromRequirements = (r: SelectorRequirements): LabelSelector | null => (r === null || r.length === 0 ? null : newSelector(...r));
-
-export interface PartitionObjectQuery {
-  /** GroupResource.name */
-  readonly resource: string;
-  readonly namespace: string;
-  readonly metric: string;
-  readonly objectSelector: SelectorRequirements;
-  readonly metricSelector: SelectorRequirements;
-}
-
-export interface PartitionExternalQuery {
-  readonly namespace: string;
-  readonly metric: string;
-  readonly metricSelector: SelectorRequirements;
-}
-
-/** One object's value, without the object's resource and namespace (the caller knows them). */
-export type ObjectRow = {
-  readonly name: string;
-  /** Canonical metric-label text. */
-  readonly labels: string;
-  readonly value: string;
-  readonly timestamp: number;
-  readonly window: number | null;
-};
-
-/** Values of one metric for objects of one resource in one namespace, as parallel arrays. */
-export interface ObjectMetricColumns {
-  names: string[];
-  /** Canonical metric-label text (label-text.ts). */
-  labels: string[];
-  values: string[];
-  timestamps: number[];
-  windows: (number | null)[];
-}
 
 export interface QuotaRefusal {
   readonly refused: "quota";
@@ -112,8 +77,6 @@ export type DeleteCommand =
   | { kind: "external"; namespace: string; metric: string; labels: Labels | null }
   | { kind: "namespace-objects"; namespace: string; namespaceObjectOnly: boolean }
   | { kind: "namespace-external"; namespace: string };
-
-type SeriesRow = ObjectRow & { object_labels?: string | null };
 
 const SKIPPED = Symbol("skipped");
 
@@ -128,6 +91,8 @@ interface WriteState {
   readonly labelsWritten: Map<string, string>;
   /** The Pushgateway group the written series belong to, if any. */
   readonly groupKey: string | null;
+  /** The name of the token that wrote (null: no token, e.g. open dev mode). */
+  readonly writer: string | null;
 }
 
 /** The statements of one series table; key values follow the value columns, in primary-key order. */
@@ -143,8 +108,8 @@ interface SeriesTable<S> {
 
 const OBJECT_TABLE: SeriesTable<ObjectSample> = {
   kind: "custom",
-  update: "UPDATE series SET value = ?, timestamp = ?, window = ?, expires_at = ? WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
-  insert: "INSERT INTO series (value, timestamp, window, expires_at, resource, namespace, metric, name, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+  update: "UPDATE series SET value = ?, timestamp = ?, window = ?, expires_at = ?, writer = ? WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
+  insert: "INSERT INTO series (value, timestamp, window, expires_at, writer, resource, namespace, metric, name, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
   select: "SELECT timestamp, expires_at FROM series WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
   delete: "DELETE FROM series WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND labels = ?",
   resource: (s) => s.target.resource.name,
@@ -153,8 +118,8 @@ const OBJECT_TABLE: SeriesTable<ObjectSample> = {
 
 const EXTERNAL_TABLE: SeriesTable<ExternalSample> = {
   kind: "external",
-  update: "UPDATE external_series SET value = ?, timestamp = ?, window = ?, expires_at = ? WHERE namespace = ? AND metric = ? AND labels = ?",
-  insert: "INSERT INTO external_series (value, timestamp, window, expires_at, namespace, metric, labels) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+  update: "UPDATE external_series SET value = ?, timestamp = ?, window = ?, expires_at = ?, writer = ? WHERE namespace = ? AND metric = ? AND labels = ?",
+  insert: "INSERT INTO external_series (value, timestamp, window, expires_at, writer, namespace, metric, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
   select: "SELECT timestamp, expires_at FROM external_series WHERE namespace = ? AND metric = ? AND labels = ?",
   delete: "DELETE FROM external_series WHERE namespace = ? AND metric = ? AND labels = ?",
   resource: () => "",
@@ -185,6 +150,8 @@ export class PartitionTables {
   readonly reporter = new CatalogReporter();
   readonly #counters: CounterHistory;
   readonly #groups: PushGroupTables;
+  readonly reads: PartitionReads;
+  readonly #views: MetricViews;
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
@@ -192,18 +159,17 @@ export class PartitionTables {
     this.#sql.exec(SCHEMA);
     this.#counters = new CounterHistory(this.#sql);
     this.#groups = new PushGroupTables(this.#sql);
-    this.#indexExistingObjectLabels();
+    this.#views = new MetricViews(this.#sql);
+    this.reads = new PartitionReads(this.#sql, this.#labels, this.#views);
+    this.#addWriterColumns();
   }
 
-  /** One-time backfill of object_labels for objects stored before that index existed. */
-  #indexExistingObjectLabels(): void {
-    if (this.#sql.exec("SELECT 1 FROM meta WHERE key = 'object_labels'").toArray().length > 0) return;
-    this.#storage.transactionSync(() => {
-      for (const o of this.#sql.exec<{ resource: string; namespace: string; name: string; labels: string }>("SELECT resource, namespace, name, labels FROM objects").toArray()) {
-        this.#insertLabelRows(o.resource, o.namespace, o.name, this.#labels.parse(o.labels));
-      }
-      this.#sql.exec("INSERT INTO meta (key, value) VALUES ('object_labels', '1')");
-    });
+  /** Who wrote each series (a token name), added to tables created before it was kept. */
+  #addWriterColumns(): void {
+    for (const table of ["series", "external_series"]) {
+      const has = this.#sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`).toArray().some((c) => c.name === "writer");
+      if (!has) this.#sql.exec(`ALTER TABLE ${table} ADD COLUMN writer TEXT`);
+    }
   }
 
   // ---- meta -----------------------------------------------------------------------------------------
@@ -330,6 +296,10 @@ export class PartitionTables {
     return out;
   }
 
+  seriesCount(): number {
+    return this.#countSeries();
+  }
+
   /** Nothing stored: no series, and no Pushgateway group (a group emptied by a PUT with no metrics is kept). */
   isEmpty(): boolean {
     return this.#countSeries() === 0 && this.#groups.list(0).length === 0;
@@ -343,8 +313,8 @@ export class PartitionTables {
    * write is idempotent). Returns how many were written and skipped, the earliest expiry written (for the
    * alarm) and what the catalog needs to hear (report it, then call `reporter.reported`).
    */
-  write(objects: readonly ObjectSample[], externals: readonly ExternalSample[], now: number): PartitionWriteResult {
-    const w = this.#writeState(now, null);
+  write(objects: readonly ObjectSample[], externals: readonly ExternalSample[], writer: string | null, now: number): PartitionWriteResult {
+    const w = this.#writeState(now, null, writer);
     this.#storage.transactionSync(() => this.#writeAll(objects, externals, w));
     return this.#finish(w);
   }
@@ -356,9 +326,9 @@ export class PartitionTables {
    */
   applyPush(
     groupKey: string, mode: "put" | "post" | "delete", replaced: readonly string[], objects: readonly ObjectSample[], externals: readonly ExternalSample[],
-    meta: PushGroupMeta | null | undefined, now: number,
+    meta: PushGroupMeta | null | undefined, writer: string | null, now: number,
   ): PartitionWriteResult {
-    const w = this.#writeState(now, groupKey);
+    const w = this.#writeState(now, groupKey, writer);
     this.#storage.transactionSync(() => {
       const gone = this.#groups.members(groupKey, mode === "post" ? new Set(replaced) : null);
       for (const series of gone) this.#dropSeries(series, w);
@@ -378,7 +348,7 @@ export class PartitionTables {
     return this.#groups.list(now);
   }
 
-  #writeState(now: number, groupKey: string | null): WriteState {
+  #writeState(now: number, groupKey: string | null, writer: string | null): WriteState {
     return {
       notes: new ExpiryNotes(this.reporter, now, (kind, resource, metric) => this.maxExpiry(kind, resource, metric)),
       earliestExpiry: Infinity,
@@ -389,6 +359,7 @@ export class PartitionTables {
       identities: this.#identitySet(),
       labelsWritten: new Map(),
       groupKey,
+      writer,
     };
   }
 
@@ -411,6 +382,7 @@ export class PartitionTables {
     const table = kind === "custom" ? OBJECT_TABLE : EXTERNAL_TABLE;
     const removed = this.#sql.exec(table.delete, ...key).rowsWritten;
     if (removed === 0) return;
+    this.#views.invalidate();
     w.fresh -= removed;
     // Object keys are (resource, namespace, metric, name, labels); external keys (namespace, metric, labels).
     const [resource, namespaced, metric] = kind === "custom" ? [key[0]!, key[1] !== "", key[2]!] : ["", true, key[1]!];
@@ -427,6 +399,7 @@ export class PartitionTables {
         const removed = this.#sql.exec(table.delete, ...k).rowsWritten;
         this.#counters.drop(JSON.stringify([table.kind, ...k]));
         if (removed > 0) {
+          this.#views.invalidate();
           w.fresh -= removed;
           w.notes.exact(table.kind, resource, metric, namespaced);
         }
@@ -453,9 +426,13 @@ export class PartitionTables {
 
   /** Upserts one row and notes what the catalog must hear; SKIPPED when the stored value is newer. */
   #put<S extends SampleCommon>(table: SeriesTable<S>, s: S, key: readonly string[], w: WriteState): number | undefined | typeof SKIPPED {
-    const previous = this.#upsert(table.update, table.insert, table.select, s, key);
+    const previous = this.#upsert(table.update, table.insert, table.select, s, key, w.writer);
     if (previous === SKIPPED) return SKIPPED;
     if (w.groupKey !== null) this.#groups.remember(w.groupKey, s.metric, JSON.stringify([table.kind, ...key]), s.expiresAt);
+    const row = { value: s.value, timestamp: s.timestamp, window: s.windowSeconds, expiresAt: s.expiresAt };
+    // Keys: (resource, namespace, metric, name, labels) for objects, (namespace, metric, labels) for externals.
+    if (table.kind === "custom") this.#views.objectRowWritten(key[0]!, key[1]!, key[2]!, key[3]!, key[4]!, row);
+    else this.#views.externalRowWritten(key[0]!, key[1]!, key[2]!, row);
     const resource = table.resource(s);
     w.earliestExpiry = Math.min(w.earliestExpiry, s.expiresAt);
     if (previous === undefined) w.fresh++;
@@ -471,8 +448,8 @@ export class PartitionTables {
    * (the catalog then needs the exact maximum). `key` values follow the value columns in every statement, in the
    * order of the primary key.
    */
-  #upsert(update: string, insert: string, select: string, s: { value: string; timestamp: number; windowSeconds: number | null; expiresAt: number }, key: readonly string[]): number | undefined | typeof SKIPPED {
-    const values = [s.value, s.timestamp, s.windowSeconds, s.expiresAt] as const;
+  #upsert(update: string, insert: string, select: string, s: { value: string; timestamp: number; windowSeconds: number | null; expiresAt: number }, key: readonly string[], writer: string | null): number | undefined | typeof SKIPPED {
+    const values = [s.value, s.timestamp, s.windowSeconds, s.expiresAt, writer] as const;
     if (this.#sql.exec(`${update} AND expires_at <= ? AND timestamp <= ?`, ...values, ...key, s.expiresAt, s.timestamp).rowsWritten > 0) return s.expiresAt;
     if (this.#sql.exec(insert, ...values, ...key).rowsWritten > 0) return undefined;
     const stored = this.#sql.exec<{ timestamp: number; expires_at: number }>(select, ...key).one();
@@ -481,18 +458,9 @@ export class PartitionTables {
     return stored.expires_at;
   }
 
-  #insertLabelRows(resource: string, namespace: string, name: string, labels: Labels): void {
-    for (const [key, value] of Object.entries(labels)) {
-      this.#sql.exec(
-        "INSERT INTO object_labels (resource, namespace, key, value, name) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        resource, namespace, key, value, name,
-      );
-    }
-  }
-
   /**
-   * Stores an object's labels (and their index rows) unless they are already what is stored: `replace` makes
-   * them exactly `incoming`, `merge` adds `incoming` to what is stored (incoming values win).
+   * Stores an object's labels unless they are already what is stored: `replace` makes them exactly `incoming`,
+   * `merge` adds `incoming` to what is stored (incoming values win).
    */
   #setObjectLabels(resource: string, namespace: string, name: string, incoming: Labels, mode: "replace" | "merge", written: Map<string, string>): void {
     const key = `${resource}\u0000${namespace}\u0000${name}`;
@@ -505,17 +473,12 @@ export class PartitionTables {
     const labels = mode === "merge" && old ? mergedLabels(this.#labels.parse(old.labels), incoming) : incoming;
     const text = labels === incoming ? incomingText : objectLabelText(labels);
     if (old?.labels === text) return;
-    if (old) {
-      for (const [k, v] of Object.entries(this.#labels.parse(old.labels))) {
-        this.#sql.exec("DELETE FROM object_labels WHERE resource = ? AND namespace = ? AND key = ? AND value = ? AND name = ?", resource, namespace, k, v, name);
-      }
-    }
     this.#sql.exec(
       `INSERT INTO objects (resource, namespace, name, labels) VALUES (?, ?, ?, ?)
        ON CONFLICT (resource, namespace, name) DO UPDATE SET labels = excluded.labels`,
       resource, namespace, name, text,
     );
-    this.#insertLabelRows(resource, namespace, name, labels);
+    this.#views.objectLabelsWritten(resource, namespace, name, text);
   }
 
   /** Latest expiry of a metric identity in this partition, or null when it holds none. */
@@ -525,85 +488,6 @@ export class PartitionTables {
         ? this.#sql.exec<{ m: number | null }>("SELECT MAX(expires_at) AS m FROM series WHERE resource = ? AND metric = ?", resource, metric).one()
         : this.#sql.exec<{ m: number | null }>("SELECT MAX(expires_at) AS m FROM external_series WHERE metric = ?", metric).one();
     return row.m;
-  }
-
-  // ---- reads ----------------------------------------------------------------------------------------
-
-  getObjectMetric(resource: string, namespace: string, name: string, metric: string, metricSelector: SelectorRequirements, now: number): ObjectRow | null {
-    const rows = this.#sql
-      .exec<SeriesRow>(
-        `SELECT name, labels, value, timestamp, window FROM series
-         WHERE resource = ? AND namespace = ? AND metric = ? AND name = ? AND expires_at > ?`,
-        resource, namespace, metric, name, now,
-      )
-      .toArray();
-    return combinePerObject(rows, fromRequirements(metricSelector), this.#labels)[0] ?? null;
-  }
-
-  listObjectColumns(query: PartitionObjectQuery, now: number): ObjectMetricColumns {
-    const objectSelector = fromRequirements(query.objectSelector);
-    const narrowing = objectSelector ? indexableRequirement(objectSelector) : null;
-    // A selector that is just the indexed requirement is decided by the index: no need for the labels.
-    const decided = narrowing !== null && objectSelector!.requirements.length === 1;
-    const rows = narrowing
-      ? this.#sql
-          .exec<SeriesRow>(
-            // Only objects that carry key=value (for one of the values) can match: start from the label index.
-            // CROSS JOIN fixes that order (SQLite's planner would otherwise walk every series of the metric,
-            // in name order, to save the final sort).
-            `SELECT s.name, s.labels, s.value, s.timestamp, s.window${decided ? "" : ", o.labels AS object_labels"}
-             FROM object_labels l
-             CROSS JOIN series s ON s.resource = l.resource AND s.namespace = l.namespace AND s.metric = ? AND s.name = l.name
-             ${decided ? "" : "CROSS JOIN objects o ON o.resource = l.resource AND o.namespace = l.namespace AND o.name = l.name"}
-             WHERE l.resource = ? AND l.namespace = ? AND l.key = ? AND l.value IN (${narrowing.values.map(() => "?").join(", ")})
-               AND s.expires_at > ?
-             ORDER BY s.name`,
-            query.metric, query.resource, query.namespace, narrowing.key, ...narrowing.values, now,
-          )
-          .toArray()
-      : this.#sql
-          .exec<SeriesRow>(
-            `SELECT s.name, s.labels, s.value, s.timestamp, s.window, o.labels AS object_labels
-             FROM series s LEFT JOIN objects o ON o.resource = s.resource AND o.namespace = s.namespace AND o.name = s.name
-             WHERE s.resource = ? AND s.namespace = ? AND s.metric = ? AND s.expires_at > ?
-             ORDER BY s.name`,
-            query.resource, query.namespace, query.metric, now,
-          )
-          .toArray();
-    let matching = rows;
-    if (objectSelector && !decided) {
-      const verdicts = new Map<string, boolean>();
-      matching = rows.filter((r) => {
-        const text = r.object_labels ?? "{}";
-        let ok = verdicts.get(text);
-        if (ok === undefined) verdicts.set(text, (ok = objectSelector.matches(this.#labels.parse(text))));
-        return ok;
-      });
-    }
-    const out: ObjectMetricColumns = { names: [], labels: [], values: [], timestamps: [], windows: [] };
-    for (const r of combinePerObject(matching, fromRequirements(query.metricSelector), this.#labels)) {
-      out.names.push(r.name);
-      out.labels.push(r.labels);
-      out.values.push(r.value);
-      out.timestamps.push(r.timestamp);
-      out.windows.push(r.window);
-    }
-    return out;
-  }
-
-  listExternal(query: PartitionExternalQuery, now: number): ExternalMetricValue[] {
-    const selector = fromRequirements(query.metricSelector);
-    const out: ExternalMetricValue[] = [];
-    for (const r of this.#sql.exec<SeriesRow>(
-      `SELECT labels, value, timestamp, window FROM external_series
-       WHERE namespace = ? AND metric = ? AND expires_at > ? ORDER BY labels`,
-      query.namespace, query.metric, now,
-    )) {
-      const labels = this.#labels.parse(r.labels);
-      if (selector && !selector.matches(labels)) continue;
-      out.push({ namespace: query.namespace, metric: query.metric, labels, value: r.value, timestamp: r.timestamp, windowSeconds: r.window });
-    }
-    return out;
   }
 
   // ---- deletes and expiry ---------------------------------------------------------------------------
@@ -642,6 +526,7 @@ export class PartitionTables {
     });
     this.#seriesCount = null;
     this.#identities = null;
+    if (deleted > 0) this.#views.invalidate();
     const updates = touched.map((t) => {
       const latest = this.maxExpiry(t.kind, t.resource, t.metric);
       return { ...t, expiresAt: latest !== null && latest > now ? latest : null, mode: "set" as const };
@@ -650,14 +535,9 @@ export class PartitionTables {
   }
 
   #dropOrphanObjects(): void {
-    const dropped = this.#sql.exec(
+    this.#sql.exec(
       `DELETE FROM objects WHERE NOT EXISTS (
          SELECT 1 FROM series s WHERE s.resource = objects.resource AND s.namespace = objects.namespace AND s.name = objects.name)`,
-    ).rowsWritten;
-    if (dropped === 0) return;
-    this.#sql.exec(
-      `DELETE FROM object_labels WHERE NOT EXISTS (
-         SELECT 1 FROM objects o WHERE o.resource = object_labels.resource AND o.namespace = object_labels.namespace AND o.name = object_labels.name)`,
     );
   }
 
@@ -666,9 +546,23 @@ export class PartitionTables {
     this.#seriesCount = null;
     this.#identities = null;
     this.#storage.transactionSync(() => {
-      this.#sql.exec("DELETE FROM series WHERE expires_at <= ?", now);
-      this.#dropOrphanObjects();
-      this.#sql.exec("DELETE FROM external_series WHERE expires_at <= ?", now);
+      this.#sql.exec(
+        `INSERT INTO expired_series (resource, namespace, metric, name, labels, value, timestamp, expires_at)
+         SELECT resource, namespace, metric, name, labels, value, timestamp, expires_at FROM series WHERE expires_at <= ?
+         ON CONFLICT DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, expires_at = excluded.expires_at`,
+        now,
+      );
+      this.#sql.exec("DELETE FROM expired_series WHERE expires_at <= ?", now - EXPIRED_MEMORY_MS);
+      this.#sql.exec(
+        "DELETE FROM expired_series WHERE expires_at < (SELECT expires_at FROM expired_series ORDER BY expires_at DESC LIMIT 1 OFFSET ?)",
+        MAX_EXPIRED_REMEMBERED,
+      );
+      const removed = this.#sql.exec("DELETE FROM series WHERE expires_at <= ?", now).rowsWritten +
+        this.#sql.exec("DELETE FROM external_series WHERE expires_at <= ?", now).rowsWritten;
+      if (removed > 0) {
+        this.#dropOrphanObjects();
+        this.#views.invalidate();
+      }
       this.#counters.prune(now);
       this.#groups.purgeExpired(now);
     });
@@ -678,57 +572,8 @@ export class PartitionTables {
   }
 }
 
-/**
- * One value per object: the series of the metric that match the metric selector, summed (Quantity.Add, exact)
- * when there are several, with the newest timestamp and the widest window among them. The HPA keys Pods
- * metrics by describedObject.name and requires exactly one item for Object metrics. `rows` must be grouped by
- * name (the SQL orders by name); the item carries the labels of its first series.
- */
-function combinePerObject<R extends ObjectRow>(rows: readonly R[], selector: LabelSelector | null, labels: LabelTextMemo): ObjectRow[] {
-  const out: ObjectRow[] = [];
-  let group: R[] = [];
-  const flush = () => {
-    if (group.length === 1) out.push(group[0]!);
-    else if (group.length > 1) out.push(sumRows(group));
-    group = [];
-  };
-  for (const row of rows) {
-    if (selector && !selector.matches(labels.parse(row.labels))) continue;
-    if (group.length > 0 && group[0]!.name !== row.name) flush();
-    group.push(row);
-  }
-  flush();
-  return out;
-}
-
-function sumRows(rows: readonly ObjectRow[]): ObjectRow {
-  const sorted = [...rows].sort((a, b) => (a.labels < b.labels ? -1 : a.labels > b.labels ? 1 : 0));
-  let total = parseQuantity(sorted[0]!.value);
-  let timestamp = sorted[0]!.timestamp;
-  let window = sorted[0]!.window;
-  for (const r of sorted.slice(1)) {
-    total = addQuantities(total, parseQuantity(r.value));
-    timestamp = Math.max(timestamp, r.timestamp);
-    if (r.window !== null) window = Math.max(window ?? 0, r.window);
-  }
-  return { name: sorted[0]!.name, labels: sorted[0]!.labels, value: formatQuantity(total), timestamp, window };
-}
-
 function mergedLabels(stored: Labels, incoming: Labels): Labels {
   for (const [k, v] of Object.entries(incoming)) if (stored[k] !== v) return { ...stored, ...incoming };
   return stored;
 }
 
-/**
- * The requirement a `pods/*` read can start from in the label index: the first `=`, `==` or `in` (every
- * matching object carries that key with one of those values). Null when there is none (`!=`, `notin`,
- * `exists`, `!`, `gt`, `lt` only) or the value set is too large to bind.
- */
-function indexableRequirement(selector: LabelSelector): { key: string; values: readonly string[] } | null {
-  for (const r of selector.requirements) {
-    if ((r.operator === "=" || r.operator === "==" || r.operator === "in") && r.values.length > 0 && r.values.length <= MAX_INDEXED_VALUES) {
-      return { key: r.key, values: r.values };
-    }
-  }
-  return null;
-}

@@ -36,6 +36,8 @@ export interface ExternalListQuery {
 export interface WriteBatch {
   readonly objects: readonly ObjectSample[];
   readonly externals: readonly ExternalSample[];
+  /** Name of the token that wrote, kept with each series (never the token itself). */
+  readonly writer?: string | null;
 }
 
 export interface WriteReceipt {
@@ -57,6 +59,7 @@ export interface PushCommand {
   readonly replaced: readonly string[];
   readonly objects: readonly ObjectSample[];
   readonly externals: readonly ExternalSample[];
+  readonly writer?: string | null;
   /** What `GET /api/v1/metrics` shows for the group; null for a delete. */
   readonly meta: { readonly grouping: Labels; readonly view: Record<string, unknown>; readonly pushTime: number; readonly expiresAt: number } | null;
 }
@@ -68,6 +71,58 @@ export interface PushGroup {
   readonly view: Record<string, unknown>;
   readonly pushTime: number;
   readonly expiresAt: number;
+}
+
+/** Why a read found nothing, from what the store knows (the read handler words it). */
+export interface MissExplanation {
+  /** The namespace holds no metrics at all (never written, or everything in it expired). */
+  readonly namespaceEmpty: boolean;
+  /** The object's newest value of the metric that expired within the last hour. */
+  readonly expired: { readonly value: string; readonly timestamp: number; readonly expiresAt: number } | null;
+  readonly otherObjects: readonly string[];
+  /** Other resources with this metric in the namespace, and anywhere. */
+  readonly otherResources: readonly string[];
+  /** Namespaces with live values of this resource's metric ("" = cluster scope). */
+  readonly otherNamespaces: readonly string[];
+  readonly otherMetrics: readonly string[];
+}
+
+/** A stored series as the status page shows it. */
+export interface SeriesView {
+  readonly kind: "custom" | "external";
+  readonly resource: string;
+  readonly name: string;
+  readonly metric: string;
+  readonly labels: Labels;
+  readonly objectLabels: Labels | null;
+  readonly value: string;
+  readonly timestamp: number;
+  readonly expiresAt: number;
+  readonly writer: string | null;
+}
+
+export interface NamespaceView {
+  /** "" for cluster scope. */
+  readonly namespace: string;
+  readonly series: readonly SeriesView[];
+  /** True when the namespace holds more series than were described. */
+  readonly truncated: boolean;
+}
+
+export interface NamespaceStats {
+  readonly namespace: string;
+  readonly series: number;
+  readonly lastWriteAt: number | null;
+}
+
+export interface RefusalRecord {
+  readonly at: number;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly reason: string;
+  readonly message: string;
+  readonly writer: string | null;
 }
 
 export interface MetricRepository {
@@ -98,4 +153,17 @@ export interface MetricRepository {
   pushGroup(command: PushCommand, now: number): Promise<WriteReceipt>;
   /** Every live Pushgateway group. Visits each namespace that holds metrics: a tooling call, not a hot path. */
   listPushGroups(now: number): Promise<PushGroup[]>;
+  /** One object's live metrics, one value each. */
+  objectMetrics(target: ObjectTarget, now: number): Promise<ObjectMetricValue[]>;
+  /** What is known about a read of an object's metric (name "*": of any object) that found nothing. */
+  explainObjectMiss(target: ObjectTarget, metric: string, now: number): Promise<MissExplanation>;
+  /** Namespaces with live values of an external metric, a few. */
+  externalMetricNamespaces(metric: string, now: number): Promise<string[]>;
+  /** Series of every namespace that holds metrics, at most `perNamespace` each: for the status page. */
+  describe(perNamespace: number): Promise<NamespaceView[]>;
+  /** Series count and last write per namespace, as last reported (at most a heartbeat old). */
+  namespaceStats(): Promise<NamespaceStats[]>;
+  /** Keeps a refused write for the status page (bounded; best effort). */
+  recordRefusal(refusal: RefusalRecord): Promise<void>;
+  recentRefusals(limit: number): Promise<RefusalRecord[]>;
 }

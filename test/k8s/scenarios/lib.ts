@@ -43,7 +43,7 @@ export function cluster(): Cluster {
 }
 
 /** Where a process we start logs, records its group for control-plane.sh, and how long it may live. */
-const supervised = (c: Cluster, name: string) => ({
+export const supervised = (c: Cluster, name: string) => ({
   name,
   logFile: join(c.logDir, `${name}.log`),
   pidDir: join(c.runDir, "pids"),
@@ -206,13 +206,17 @@ export async function waitPods(c: Cluster, ns: string, selector: string, n: numb
   });
 }
 
-/** No kubelet runs: make a pod Running and Ready through the status subresource, as a kubelet would report it. */
-export async function markRunning(c: Cluster, ns: string, pod: string): Promise<void> {
+/**
+ * No kubelet runs: make a pod Running and Ready through the status subresource, as a kubelet would report it;
+ * with `podIP`, also the address a scraper's Kubernetes service discovery finds it at.
+ */
+export async function markRunning(c: Cluster, ns: string, pod: string, podIP?: string): Promise<void> {
   const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
   const status = {
     status: {
       phase: "Running",
       startTime: now,
+      ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
       conditions: [
         { type: "PodScheduled", status: "True", lastTransitionTime: now },
         { type: "Initialized", status: "True", lastTransitionTime: now },

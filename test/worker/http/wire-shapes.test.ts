@@ -185,14 +185,14 @@ describe("discovery (APIResourceList) built from stored metrics", () => {
 });
 
 describe("Status errors", () => {
-  it("NotFound uses custom-metrics-apiserver's NewMetricNotFoundForError wording", async () => {
+  it("NotFound uses custom-metrics-apiserver's NewMetricNotFoundForError wording, then says why", async () => {
     const res = await api.json(api.get(`${CM2}/namespaces/default/pods/nope/http_requests`));
     expect(res.status).toBe(404);
     expect(res.type).toMatch(/^application\/json/);
-    expect(res.body).toStrictEqual({
-      kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure",
-      message: "the server could not find the metric http_requests for pods nope", reason: "NotFound", code: 404,
-    });
+    const { message, ...status } = res.body;
+    expect(status).toStrictEqual({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", reason: "NotFound", code: 404 });
+    expect(message).toMatch(/^the server could not find the metric http_requests for pods nope: /);
+    expect(message).toBe(`the server could not find the metric http_requests for pods nope: pods/http_requests exists in namespaces "shop"`);
   });
 
   it("NotFound with a selector uses NewMetricNotFoundForSelectorError wording", async () => {
@@ -200,10 +200,10 @@ describe("Status errors", () => {
     expect(res.body.message).toBe("the server could not find the metric latency_ms for services frontend with selector verb=PUT");
   });
 
-  it("an empty wildcard read is a 404 (NewMetricNotFoundError wording)", async () => {
+  it("an empty wildcard read is a 404 (NewMetricNotFoundError wording) that says the selector matched nothing", async () => {
     const res = await api.json(api.get(`${CM1}/namespaces/shop/pods/*/http_requests?labelSelector=app%3Dnone`));
     expect(res.status).toBe(404);
-    expect(res.body.message).toBe("the server could not find the metric http_requests for pods");
+    expect(res.body.message).toBe("the server could not find the metric http_requests for pods: 3 pods have it, none matching labelSelector app=none");
   });
 
   it("a malformed labelSelector is a 400 BadRequest naming the parse error", async () => {
@@ -245,6 +245,8 @@ describe("external.metrics.k8s.io/v1beta1", () => {
   it("no match is a 404 Status", async () => {
     const res = await api.json(api.get(`${EM}/namespaces/default/queue_depth?labelSelector=queue%3Dnone`));
     expect(res.status).toBe(404);
-    expect(res.body.message).toBe("the server could not find the external metric queue_depth in namespace default with selector queue=none");
+    expect(res.body.message).toBe(
+      "the server could not find the external metric queue_depth in namespace default with selector queue=none: 2 series of it exist in the namespace, none matching the selector",
+    );
   });
 });

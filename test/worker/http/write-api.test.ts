@@ -115,9 +115,9 @@ describe("bad input: a 4xx Status naming the problem, and nothing stored", () =>
     expect(names.filter((n: string) => n.includes("bad"))).toStrictEqual([]);
   });
 
-  it("unknown routes and methods are Status 404s, never 500s", async () => {
+  it("unknown routes are Status 404s and wrong methods 405s, never 500s", async () => {
     expect((await api.json(api.get("/nope"))).body.reason).toBe("NotFound");
-    expect((await api.json(api.fetch("/write-metrics/namespaces/ok/pods/p/m", { method: "PUT", body: "1" }))).status).toBe(404);
+    expect((await api.json(api.fetch("/write-metrics/namespaces/ok/pods/p/m", { method: "PUT", body: "1" }))).body.reason).toBe("MethodNotAllowed");
   });
 });
 

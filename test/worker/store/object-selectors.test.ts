@@ -1,8 +1,9 @@
-// The label index (object_labels) and the UPDATE-first write path: selectors answered from the index must equal a full scan.
+// Pods reads with label selectors over object labels, answered from the in-memory views (store/metric-views.ts):
+// relabelled, kept, cleared and deleted objects, every selector operator, TTL shortening — all as a full scan would.
 import { describe, expect, it } from "vitest";
 import { client, CM2 } from "../helpers";
 
-describe("label index", () => {
+describe("object selectors over in-memory views", () => {
   it("relabel, keep, clear, delete, in/!=/notin/exists, TTL shortening", async () => {
     const api = client();
     const ns = "lblidx";
