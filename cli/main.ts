@@ -1,41 +1,53 @@
 #!/usr/bin/env -S npx tsx
 /**
- * edge-metrics-adapter command-line tool. Run with `npm run cli -- <command>` or `npx tsx cli/main.ts <command>`.
- * Every command prints its own `--help`.
+ * edge-metrics-adapter command-line tool. Run with `npm run cli -- <command>` or `npx tsx cli/main.ts <command>`
+ * in the source tree, `edge-metrics <command>` from the release artifact. Every command prints its own
+ * `--help`; exit codes are 0 (done), 1 (the operation failed) and 2 (a usage mistake), see lib/args.ts.
  */
+import { available, commands } from "./commands.js";
 import { CliError } from "./lib/args.js";
 
-const commands: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
-  pki: { summary: "create the CA, the <svc>.<ns>.svc serving certificate (and a dev front-proxy CA)", load: () => import("./pki.js") },
-  manifests: { summary: "render deploy/k8s with the real caBundle, ExternalName host and port", load: () => import("./manifests.js") },
-  "workerd-config": { summary: "render the edge-node or bridge workerd config from the built bundle", load: () => import("./workerd-config.js") },
-  serve: { summary: "build if needed, render the workerd config and run workerd in the foreground", load: () => import("./serve.js") },
-  check: { summary: "probe an endpoint exactly as kube-apiserver does (SNI, caBundle, client cert, discovery)", load: () => import("./check.js") },
-  token: { summary: "create a scoped write token (prints the token once, keeps only its SHA-256 in WRITE_TOKENS)", load: () => import("./token.js") },
-  push: { summary: "write a metric value to the public write API", load: () => import("./push.js") },
-};
-
 function usage(): string {
-  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const list = available();
+  const width = Math.max(...list.map(([c]) => c.length));
   return [
-    "Usage: cli <command> [options]     (npm run cli -- <command> ... | npx tsx cli/main.ts <command> ...)",
+    "Usage: cli <command> [options]",
+    "       (source tree: npm run cli -- <command>; release artifact: edge-metrics <command>)",
     "",
     "Commands:",
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    ...list.map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     "",
-    "Run `cli <command> --help` for the options of a command.",
+    "Options: --help, --version",
+    "Run `cli <command> --help` for the options of a command. Exit codes: 0 done, 1 failed, 2 usage mistake.",
   ].join("\n");
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === "--help" || name === "-h" || name === "help") {
+  if (name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(usage() + "\n");
-    return name ? 0 : 2;
+    return 0;
   }
-  const command = commands[name];
-  if (!command) throw new CliError(`unknown command: ${name}\n\n${usage()}`, 2);
-  return (await command.load()).run(rest);
+  if (name === "--version" || name === "-V") {
+    const { versionLine } = await import("./lib/version.js");
+    process.stdout.write(versionLine() + "\n");
+    return 0;
+  }
+  if (!name) {
+    process.stderr.write(usage() + "\n");
+    return 2;
+  }
+  const command = available().find(([n]) => n === name)?.[1];
+  if (!command) {
+    const why = commands[name] ? `${name} runs from the source tree (npm run ${name})` : `unknown command: ${name}`;
+    throw new CliError(`${why}\nrun \`cli --help\` for the list of commands`, 2);
+  }
+  try {
+    return await (await command.load()).run(rest);
+  } catch (e) {
+    if (e instanceof CliError && e.code === 2 && !e.message.includes("--help")) e.message += `\nrun \`cli ${name} --help\` for usage`;
+    throw e;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CliError, parse, readText, writeText } from "./lib/args.js";
+import { CliError, parse, readText, UsageError, writeText } from "./lib/args.js";
 import { createCA, daysLeft, dnsNamesOf, issue, issuedBy, loadSigner, serviceDnsNames } from "./lib/pki.js";
 
 export const help = `
@@ -26,20 +26,18 @@ Options:
   --force                   regenerate everything, including the CA
 `;
 
+export const options = {
+  out: { type: "string" },
+  service: { type: "string" },
+  namespace: { type: "string" },
+  "front-proxy-ca": { type: "string" },
+  "dev-front-proxy": { type: "boolean" },
+  days: { type: "string" },
+  force: { type: "boolean" },
+} as const;
+
 export async function run(argv: string[]): Promise<number> {
-  const a = parse(
-    argv,
-    {
-      out: { type: "string" },
-      service: { type: "string" },
-      namespace: { type: "string" },
-      "front-proxy-ca": { type: "string" },
-      "dev-front-proxy": { type: "boolean" },
-      days: { type: "string" },
-      force: { type: "boolean" },
-    },
-    help,
-  );
+  const a = parse(argv, options, help, { positionals: [] });
   if (!a) return 0;
   const v = a.values;
   const out = resolve(v.out ?? "pki");
@@ -47,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   const namespace = v.namespace ?? "custom-metrics";
   const force = !!v.force;
   const days = v.days ? Number(v.days) : 825;
-  if (!Number.isFinite(days) || days <= 0) throw new CliError("--days must be a positive number", 2);
+  if (!Number.isFinite(days) || days <= 0) throw new UsageError("--days must be a positive number");
   const p = (f: string) => join(out, f);
   const say = (s: string) => process.stdout.write(s + "\n");
 

@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CliError, int, parse, readText } from "./lib/args.js";
+import { CliError, int, parse, readText, UsageError } from "./lib/args.js";
+import { releaseBundle } from "./lib/build.js";
+import { parseTokenSpecs } from "../src/auth/tokens.js";
 import { defaultWorkerdOptions, writeWorkerdDir, type WorkerdOptions } from "./lib/workerd.js";
 
 export const help = `
@@ -18,7 +20,8 @@ Renders a workerd config (config.capnp + worker.js + tls/) into --out. Run it wi
 Options:
   --mode edge|bridge         required
   --out DIR                  output directory (default: .edge-metrics/<mode>)
-  --bundle FILE              built bundle (default: dist/index.js; build with \`npm run build\`)
+  --bundle FILE              built bundle (default: worker/index.js of the release artifact; in the source tree
+                             dist/index.js, built with \`npm run build\`)
   --listen ADDR              interface for both sockets (default: 127.0.0.1; use 0.0.0.0 to serve a cluster)
   --aggregator-port N        (default: 8443)
   --public-port N            edge public socket, 0 = none (default: 8080)
@@ -31,8 +34,8 @@ Options:
                              name wrangler dev uses, so its state directory can be copied in). Never change it.
   --read-token T             READ_TOKEN written into the config (default: read from env var --read-token-env at start)
   --read-token-env NAME      (default: READ_TOKEN)
-  --write-tokens FILE        edge: WRITE_TOKENS JSON array file (entries from \`cli token create\`), written into
-                             the config (only hashes); default: read from env var --write-tokens-env at start
+  --write-tokens FILE        edge: the tokens file of \`cli token create --file FILE\` (the WRITE_TOKENS array, only
+                             hashes), written into the config; default: read from env var --write-tokens-env at start
   --write-tokens-env NAME    (default: WRITE_TOKENS)
   --var KEY=VALUE            extra text binding, repeatable (e.g. WRITE_RATE_LIMIT=3000/60, MAX_SERIES_PER_NAMESPACE=200000)
   --upstream URL             bridge: base URL of the Worker (e.g. https://edge-metrics-adapter.<acct>.workers.dev)
@@ -69,23 +72,26 @@ export const optionSpec = {
   "default-ttl-seconds": { type: "string" },
 } as const;
 
+export const options = optionSpec;
+export const values = { mode: ["edge", "bridge"] };
+
 export type OptionValues = Partial<Record<Exclude<keyof typeof optionSpec, "var">, string>> & { var?: string[] };
 
 export function optionsFrom(v: OptionValues): WorkerdOptions {
   const mode = v.mode;
-  if (mode !== "edge" && mode !== "bridge") throw new CliError("--mode must be edge or bridge", 2);
+  if (mode !== "edge" && mode !== "bridge") throw new UsageError("--mode must be edge or bridge");
   const out = resolve(v.out ?? join(".edge-metrics", mode));
   const pki = resolve(v.pki ?? "pki");
   const d = defaultWorkerdOptions();
   if (mode === "bridge") {
-    if (!v.upstream) throw new CliError("--mode bridge needs --upstream <URL of the Worker>", 2);
+    if (!v.upstream) throw new UsageError("--mode bridge needs --upstream <URL of the Worker>");
     let u: URL;
     try {
       u = new URL(v.upstream);
     } catch {
-      throw new CliError(`--upstream is not a URL: ${v.upstream}`, 2);
+      throw new UsageError(`--upstream is not a URL: ${v.upstream}`);
     }
-    if (u.protocol !== "https:" && u.protocol !== "http:") throw new CliError("--upstream must be http(s)", 2);
+    if (u.protocol !== "https:" && u.protocol !== "http:") throw new UsageError("--upstream must be http(s)");
     if (u.protocol === "http:" && !["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)) {
       process.stderr.write(`warning: --upstream ${v.upstream} is plain HTTP; the read token would cross the network in clear\n`);
     }
@@ -99,33 +105,32 @@ export function optionsFrom(v: OptionValues): WorkerdOptions {
         `  or run \`cli pki --front-proxy-ca FILE\` / \`cli pki --dev-front-proxy\`.`,
     );
   }
-  if (!!v["public-cert"] !== !!v["public-key"]) throw new CliError("--public-cert and --public-key go together", 2);
+  if (!!v["public-cert"] !== !!v["public-key"]) throw new UsageError("--public-cert and --public-key go together");
   const timeout = v["upstream-timeout-ms"] ? Number(v["upstream-timeout-ms"]) : d.upstreamTimeoutMs!;
-  if (!Number.isInteger(timeout) || timeout <= 0 || timeout > 4500) throw new CliError("--upstream-timeout-ms must be 1..4500 (discovery must answer within 5 s)", 2);
+  if (!Number.isInteger(timeout) || timeout <= 0 || timeout > 4500) throw new UsageError("--upstream-timeout-ms must be 1..4500 (discovery must answer within 5 s)");
   const vars: Record<string, string> = {};
   for (const kv of v.var ?? []) {
     const eq = kv.indexOf("=");
-    if (eq <= 0) throw new CliError(`--var expects KEY=VALUE, got ${kv}`, 2);
+    if (eq <= 0) throw new UsageError(`--var expects KEY=VALUE, got ${kv}`);
     const key = kv.slice(0, eq);
-    if (["DEPLOYMENT", "METRICS", "READ_TOKEN", "WRITE_TOKENS", "UPSTREAM_URL"].includes(key)) throw new CliError(`--var ${key}: use the dedicated option`, 2);
+    if (["DEPLOYMENT", "METRICS", "READ_TOKEN", "WRITE_TOKENS", "UPSTREAM_URL"].includes(key)) throw new UsageError(`--var ${key}: use the dedicated option`);
     vars[key] = kv.slice(eq + 1);
   }
   let writeTokens: string | undefined;
   if (v["write-tokens"]) {
     const text = readText(resolve(v["write-tokens"]), "write tokens file");
     try {
-      const parsed = JSON.parse(text);
-      if (!Array.isArray(parsed)) throw new Error("not an array");
-      writeTokens = JSON.stringify(parsed);
+      parseTokenSpecs(text);
+      writeTokens = JSON.stringify(JSON.parse(text));
     } catch (e) {
-      throw new CliError(`${v["write-tokens"]} must hold a JSON array of token specs (${(e as Error).message})`);
+      throw new CliError(`${v["write-tokens"]} is not a valid tokens file (make it with \`cli token create --file ${v["write-tokens"]}\`): ${(e as Error).message}`);
     }
   }
   return {
     ...d,
     mode,
     outDir: out,
-    bundle: resolve(v.bundle ?? "dist/index.js"),
+    bundle: resolve(v.bundle ?? releaseBundle() ?? "dist/index.js"),
     listen: v.listen ?? d.listen,
     aggregatorPort: int(v["aggregator-port"], d.aggregatorPort, "aggregator-port"),
     publicPort: mode === "edge" ? int(v["public-port"], d.publicPort, "public-port") : 0,
@@ -150,7 +155,7 @@ export function optionsFrom(v: OptionValues): WorkerdOptions {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const a = parse(argv, optionSpec, help);
+  const a = parse(argv, optionSpec, help, { positionals: [] });
   if (!a) return 0;
   const o = optionsFrom(a.values as OptionValues);
   try {

@@ -15,6 +15,7 @@ import { customMetricsApp, externalMetricsApp } from "./http/read";
 import { otlpApp } from "./http/otlp";
 import { pushgatewayApp } from "./http/pushgateway";
 import { remoteWriteApp } from "./http/remote-write";
+import { requestLog } from "./http/request-log";
 import { requestCounter, selfMetricsApp } from "./http/self-metrics";
 import { externalWriteApp, objectWriteApp } from "./http/write";
 import { HEALTH_PATHS, SERVED_APIS, servedGroups } from "./k8s/apis";
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps = {}) {
   const app = new Hono<AppEnv>();
 
   app.onError(onError);
+  app.use(requestLog());
   app.use(async (c, next) => {
     const config = readConfig(c.env);
     c.set("config", config);

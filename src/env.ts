@@ -41,6 +41,8 @@ export interface Env {
   RATE_WINDOW_SECONDS?: string;
   /** Cloudflare mTLS for reads: the issuer SKI (hex) a client certificate must chain to. */
   READ_MTLS_ISSUER_SKI?: string;
+  /** One log line per request (http/request-log.ts): "on" or "off"; default on for DEPLOYMENT edge and bridge. */
+  REQUEST_LOG?: string;
   /** Cloudflare rate-limiting binding; absent on workerd, where an in-isolate token bucket does the job. */
   WRITE_RATE_LIMITER?: RateLimitBinding;
 }

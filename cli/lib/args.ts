@@ -1,7 +1,13 @@
-/** Tiny shared helpers for the CLI: option parsing (node:util), file output, errors that end the command. */
+/**
+ * Tiny shared helpers for the CLI: option parsing (node:util), file output, errors that end the command.
+ *
+ * One convention for every command: `--help` prints the command's help on stdout and exits 0; a usage mistake
+ * (unknown option, missing or extra argument) is one `error:` line on stderr, a pointer to `--help`, exit 2;
+ * an operation that ran and failed (a server refused, a check failed) exits 1.
+ */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 
 /** An error whose message is shown to the user without a stack trace; `code` becomes the exit code. */
 export class CliError extends Error {
@@ -10,19 +16,37 @@ export class CliError extends Error {
   }
 }
 
+/** A usage mistake: exit code 2, and main points at the command's --help. */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
+
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 
-export function parse<O extends Options>(argv: string[], options: O, help: string) {
+export interface ParseOptions {
+  /** What the positional arguments are, e.g. `<url> <target> <value>`; more than this many are refused. */
+  positionals?: string[];
+}
+
+export function parse<O extends Options>(argv: string[], options: O, help: string, o: ParseOptions = {}) {
+  let r;
   try {
-    const r = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
-    if ((r.values as Record<string, unknown>).help) {
-      process.stdout.write(help.trimEnd() + "\n");
-      return null;
-    }
-    return r as { values: { [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : O[K] extends { multiple: true } ? string[] : string }; positionals: string[] };
+    r = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new CliError(`${(e as Error).message}\n\n${help.trimEnd()}`, 2);
+    // node:util's messages end with advice about `--` that does not apply here.
+    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument starting with a '-'.*$/s, "").replace(/\.$/, ""));
   }
+  if ((r.values as Record<string, unknown>).help) {
+    process.stdout.write(help.trim() + "\n");
+    return null;
+  }
+  if (o.positionals && r.positionals.length > o.positionals.length) {
+    const extra = r.positionals.slice(o.positionals.length);
+    throw new UsageError(`unexpected argument${extra.length > 1 ? "s" : ""} ${extra.map((x) => JSON.stringify(x)).join(" ")} (expected ${o.positionals.join(" ") || "no arguments"})`);
+  }
+  return r as { values: { [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : O[K] extends { multiple: true } ? string[] : string }; positionals: string[] };
 }
 
 export function readText(path: string, what: string): string {
@@ -35,9 +59,17 @@ export function writeText(path: string, text: string, mode?: number): void {
   writeFileSync(path, text, mode === undefined ? undefined : { mode });
 }
 
+/** Replaces a file in one step (write a sibling, then rename), so a crash never leaves half a file. */
+export function writeAtomic(path: string, text: string, mode = 0o600): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(tmp, text, { mode });
+  renameSync(tmp, path);
+}
+
 export function int(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`--${name} must be an integer 0-65535, got ${value}`, 2);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name} must be an integer 0-65535, got ${value}`);
   return n;
 }

@@ -29,13 +29,25 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-/** Whether something accepts TCP connections on 127.0.0.1:port. */
-export function tcpOpen(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on host:port (default 127.0.0.1). */
+export function tcpOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
   return new Promise((res) => {
-    const s = netConnect({ host: "127.0.0.1", port }, () => {
+    const s = netConnect({ host, port }, () => {
       s.destroy();
       res(true);
     });
     s.on("error", () => res(false));
+  });
+}
+
+/**
+ * Whether host:port can be bound right now ("in use" when something listens there). Any other failure
+ * (an address this machine does not have) is thrown: it is a different mistake with a different fix.
+ */
+export function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", (e: NodeJS.ErrnoException) => (e.code === "EADDRINUSE" ? res(false) : rej(e)));
+    s.listen({ host, port, exclusive: true }, () => s.close(() => res(true)));
   });
 }

@@ -6,7 +6,8 @@
  * certificate, then `GET /apis/<group>/<version>` for each registered API with a 5 s budget.
  */
 import { request as httpsRequest } from "node:https";
-import { checkServerIdentity, type PeerCertificate, type TLSSocket } from "node:tls";
+import { connect as netConnect } from "node:net";
+import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from "node:tls";
 
 export interface ProbeTarget {
   host: string;
@@ -59,8 +60,9 @@ export function probe(t: ProbeTarget, path: string): Promise<ProbeResult> {
       key: t.key,
       minVersion: "TLSv1.2",
       rejectUnauthorized: t.verify,
-      // Verify against the SNI name, as Go does with tls.Config.ServerName.
-      checkServerIdentity: (_host, cert) => checkServerIdentity(t.serverName, cert),
+      // Verify against the SNI name, as Go does with tls.Config.ServerName. Without `verify`, the name is judged
+      // by the caller on its own: Node folds a name mismatch into `authorized`, which would blame the chain.
+      checkServerIdentity: (_host, cert) => (t.verify ? checkServerIdentity(t.serverName, cert) : undefined),
       agent: false,
       headers: { accept: "application/json", "user-agent": "edge-metrics-adapter-check (like kube-aggregator)" },
       timeout: t.timeoutMs,
@@ -133,7 +135,7 @@ export function looksLikeCloudflare(host: string, peer?: PeerCertificate): boole
 }
 
 /** Why a public (Cloudflare) hostname can never be the APIService backend, and what to do instead. */
-export function sniExplanation(host: string, serverName: string): string {
+export function sniExplanation(host: string, serverName: string, origin = `https://${host}`): string {
   const who = looksLikeCloudflare(host)
     ? `${host} is a Cloudflare hostname. Cloudflare's edge`
     : `If ${host} is Cloudflare (a Worker route, custom domain or workers.dev) or a similar edge:\n  such an edge`;
@@ -145,7 +147,47 @@ export function sniExplanation(host: string, serverName: string): string {
     `  Cloudflare cannot be the APIService backend directly.`,
     `  Fix: run the bridge (workerd holding the .svc certificate and checking the front-proxy client certificate)`,
     `  where kube-apiserver can reach it, pointed at the Worker:`,
-    `    npm run cli -- serve --mode bridge --upstream https://${host} --listen 0.0.0.0 --read-token <READ_TOKEN>`,
+    `    npm run cli -- serve --mode bridge --upstream ${origin} --listen 0.0.0.0 --read-token <READ_TOKEN>`,
     `  then set the ExternalName Service to the bridge's host and run \`check\` against the bridge (README.md, "Topologies").`,
   ].join("\n");
+}
+
+/**
+ * Whether host:port answers a TLS ClientHello like a TLS server (a handshake, or a TLS alert), within 2 s.
+ * A plain-HTTP server answers it with an HTTP error or silence instead.
+ */
+export function speaksTls(host: string, port: number, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tlsConnect({ host, port, servername: host.includes(":") || /^[\d.]+$/.test(host) ? undefined : host, rejectUnauthorized: false, timeout: timeoutMs });
+    const done = (v: boolean) => {
+      s.destroy();
+      resolve(v);
+    };
+    s.on("secureConnect", () => done(true));
+    s.on("timeout", () => done(false));
+    s.on("error", (e: NodeJS.ErrnoException) => done(/alert|SSLV3_ALERT|TLSV1_ALERT/i.test(`${e.code ?? ""} ${e.message}`)));
+  });
+}
+
+/**
+ * The status line a plain-HTTP server answers with (e.g. `HTTP/1.1 404 Not Found`), or null: what tells a
+ * user that the port they gave kube-apiserver is not TLS at all. A TLS server closes on this at once.
+ */
+export function plainHttpStatus(host: string, port: number, timeoutMs = 2000): Promise<string | null> {
+  return new Promise((resolve) => {
+    let got = "";
+    const s = netConnect({ host, port, timeout: timeoutMs });
+    const done = (v: string | null) => {
+      s.destroy();
+      resolve(v);
+    };
+    s.on("connect", () => s.write(`HEAD /healthz HTTP/1.1\r\nHost: ${host.includes(":") ? `[${host}]` : host}:${port}\r\nConnection: close\r\n\r\n`));
+    s.on("data", (d: Buffer) => {
+      got += d.toString("latin1");
+      if (got.includes("\n") || got.length > 64) done(/^HTTP\/\d(\.\d)? \d{3}/.test(got) ? got.split(/\r?\n/)[0]! : null);
+    });
+    s.on("timeout", () => done(null));
+    s.on("error", () => done(null));
+    s.on("end", () => done(/^HTTP\/\d(\.\d)? \d{3}/.test(got) ? got.split(/\r?\n/)[0]! : null));
+  });
 }

@@ -189,9 +189,14 @@ export function writeWorkerdDir(o: WorkerdOptions): string {
   return path;
 }
 
-/** compatibility_date / compatibility_flags from wrangler.toml, so workerd runs the bundle like wrangler does. */
+/**
+ * compatibility_date / compatibility_flags from wrangler.toml, so workerd runs the bundle like wrangler does;
+ * in a release artifact (no wrangler.toml) from worker/compat.json, which the release script writes from it.
+ */
 export function wranglerCompat(tomlPath = join(projectRoot(), "wrangler.toml")): { date: string; flags: string[] } {
   const fallback = { date: "2026-04-20", flags: [] as string[] };
+  const released = join(projectRoot(), "worker", "compat.json");
+  if (!existsSync(tomlPath) && existsSync(released)) return JSON.parse(readFileSync(released, "utf8")) as { date: string; flags: string[] };
   if (!existsSync(tomlPath)) return fallback;
   const top = readFileSync(tomlPath, "utf8").split(/^\[/m)[0] ?? "";
   const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(top)?.[1] ?? fallback.date;

@@ -35,7 +35,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
-/** Waits until `proc` accepts TCP connections on every port in `ports` (127.0.0.1). */
-export async function waitPorts(proc: Proc, ports: number[], timeoutMs = 30_000): Promise<void> {
-  for (const port of ports) await waitFor(`${proc.name} listening on ${port}`, () => tcpOpen(port), timeoutMs, { proc, everyMs: 25 });
+/** Waits until `proc` accepts TCP connections on every port in `ports` (on 127.0.0.1 unless `host` is given). */
+export async function waitPorts(proc: Proc, ports: number[], timeoutMs = 30_000, host = "127.0.0.1"): Promise<void> {
+  for (const port of ports) await waitFor(`${proc.name} listening on ${host}:${port}`, () => tcpOpen(port, host), timeoutMs, { proc, everyMs: 25 });
 }

@@ -30,6 +30,8 @@ export interface WorkerdStartOptions extends ProcessOptions {
   /** A command to run workerd under (experiments: `eatmydata`). */
   wrapper?: string[];
   timeoutMs?: number;
+  /** Where `ports` are probed (default 127.0.0.1). */
+  host?: string;
 }
 
 /** `workerd serve <config>`, ready once every port in `ports` accepts connections. */
@@ -38,7 +40,7 @@ export async function startWorkerd(config: string, ports: number[], o: WorkerdSt
   const argv = [bin("workerd"), "serve", config, ...(o.args ?? [])];
   const [cmd, ...args] = [...(o.wrapper ?? []), ...argv] as [string, ...string[]];
   const proc = startProcess(cmd, args, { ...o, name: o.name ?? "workerd" });
-  await waitPorts(proc, ports, o.timeoutMs ?? 30_000);
+  await waitPorts(proc, ports, o.timeoutMs ?? 30_000, o.host);
   return Object.assign(proc, { startMs: Math.round(performance.now() - t0) });
 }
 
@@ -57,6 +59,11 @@ export interface WorkerdNodeOptions {
   defaultTtlSeconds?: number;
   /** Bridge: the Worker reads are forwarded to. */
   upstream?: string;
+  /**
+   * Address both sockets bind (default 127.0.0.1): another one is for a node in a network namespace of the
+   * test's own (with `start.wrapper: ["ip", "netns", "exec", NAME]`), e.g. an EndpointSlice address.
+   */
+  listen?: string;
   upstreamTimeoutMs?: number;
   bundle?: string;
   start?: Omit<WorkerdStartOptions, "name" | "timeoutMs">;
@@ -81,6 +88,8 @@ export class WorkerdNode {
     readonly writeTokens: string,
     readonly readToken: string,
     private readonly startOptions: WorkerdStartOptions,
+    /** The address the sockets bind and the tests dial. */
+    readonly host: string,
   ) {}
 
   /** Renders the config (and, unless given, a PKI and tokens); does not start workerd. */
@@ -94,8 +103,11 @@ export class WorkerdNode {
     const [aggregatorPort, publicPort = 0] = await freePorts(mode === "edge" ? 2 : 1);
     const stateDir = join(dir, "state");
     rmSync(stateDir, { recursive: true, force: true });
+    const defaults = defaultWorkerdOptions();
+    const host = o.listen ?? defaults.listen;
     const config = writeWorkerdDir({
-      ...defaultWorkerdOptions(),
+      ...defaults,
+      listen: host,
       mode,
       outDir: join(dir, "workerd"),
       bundle: o.bundle ?? defaultBundle(),
@@ -114,7 +126,7 @@ export class WorkerdNode {
     });
     const env = o.secretsFromEnv ? { READ_TOKEN: readToken, WRITE_TOKENS: tokens.writeTokens } : {};
     const start = { ...o.start, name, env: { ...o.start?.env, ...env } };
-    return new WorkerdNode(name, mode, dir, config, stateDir, aggregatorPort, publicPort, pki, tokens.token, tokens.writeTokens, readToken, start);
+    return new WorkerdNode(name, mode, dir, config, stateDir, aggregatorPort, publicPort, pki, tokens.token, tokens.writeTokens, readToken, start, host);
   }
 
   get running(): boolean {
@@ -123,7 +135,7 @@ export class WorkerdNode {
 
   /** Base URL of the public socket (edge). */
   get base(): string {
-    return `http://127.0.0.1:${this.publicPort}`;
+    return `http://${this.host}:${this.publicPort}`;
   }
 
   /** Starts workerd; ready when its ports accept connections and (edge) the public socket answers /healthz. */
@@ -131,7 +143,7 @@ export class WorkerdNode {
     if (this.running) throw new Error(`${this.name} is already running`);
     const t0 = performance.now();
     const ports = this.mode === "edge" ? [this.aggregatorPort, this.publicPort] : [this.aggregatorPort];
-    const proc = await startWorkerd(this.config, ports, { ...this.startOptions, timeoutMs });
+    const proc = await startWorkerd(this.config, ports, { ...this.startOptions, timeoutMs, host: this.host });
     this.proc = proc;
     if (this.mode === "edge") {
       await waitFor(`${this.name} GET /healthz`, async () => {

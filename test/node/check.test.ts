@@ -8,7 +8,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import { createServer as createTlsServer, createSecureContext, type Server as TlsServer } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { cleanup, cli, freePort, tempDir, testPki, type TestPkiWithClient } from "../harness";
+import { cleanup, cli, freePort, tempDir, testPki, WorkerdNode, type TestPkiWithClient } from "../harness";
 
 let pki: TestPkiWithClient;
 const read = (p: string) => readFileSync(p, "utf8");
@@ -56,6 +56,8 @@ describe("cli check on broken endpoints", () => {
     expect(r.stdout).toMatch(/bridge/);
     expect(r.stdout).toMatch(/custom-metrics-apiserver\.custom-metrics\.svc/);
     expect(r.stdout).toMatch(/verdict: kube-apiserver could NOT use this endpoint/);
+    // The suggested --upstream keeps the port it was given.
+    expect(r.stdout).toContain(`--upstream https://127.0.0.1:${port} `);
   });
 
   it("a workers.dev hostname: explains the SNI limitation instead of failing cryptically", async () => {
@@ -120,9 +122,65 @@ describe("cli check on broken endpoints", () => {
     expect(r.stdout).not.toMatch(/external\.metrics/);
   });
 
+  it("a wrong --service: the chain passes, the name fails, and the output names the Service the certificate is for", async () => {
+    const port = await listen(svcServer((req, res) => res.end("{}")));
+    const r = await check(port, "--service", "metrics-adapter", "--no-external-metrics");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^PASS\s+certificate chain\s+/m);
+    expect(r.stdout).toMatch(/^FAIL\s+certificate name\s+not valid for metrics-adapter\.custom-metrics\.svc/m);
+    expect(r.stdout).toMatch(/The certificate is for the Service custom-metrics-apiserver in namespace custom-metrics\. .*\n.*--service custom-metrics-apiserver --namespace custom-metrics/);
+  });
+
   it("--help documents every check and exits 0", async () => {
     const r = await cli(["check", "--help"]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/client certificate demanded/);
+  });
+});
+
+describe("cli check against a real edge node", () => {
+  let node: WorkerdNode;
+  beforeAll(async () => {
+    node = await WorkerdNode.create({ name: "check-workerd", pki });
+    await node.start();
+  });
+
+  it("its public port (plain HTTP): says so at once instead of timing out", async () => {
+    const t0 = Date.now();
+    const r = await check(node.publicPort);
+    expect(r.status).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(4000 + 2000); // no 5 s handshake timeout (2 s of it is tsx starting)
+    expect(r.stdout).toMatch(/^FAIL\s+TLS handshake\s+this is plain HTTP, not TLS: 127\.0\.0\.1:\d+ answered "HTTP\/1\.1 200 OK"/m);
+    expect(r.stdout).toMatch(/check its aggregator socket instead: the port given with --aggregator-port \(default 8443\)/);
+  });
+
+  it("the aggregator socket with the client certificate: every check passes", async () => {
+    const r = await check(node.aggregatorPort);
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.stdout).not.toMatch(/^(FAIL|SKIP)/m);
+  });
+
+  it("--no-client-cert: checks the server side, says what it could not check, exit 0", async () => {
+    const r = await cli(["check", `https://127.0.0.1:${node.aggregatorPort}`, "--ca", pki.ca, "--no-client-cert"]);
+    expect(r.status, r.stdout).toBe(0);
+    for (const c of ["TLS handshake", "certificate chain", "certificate name", "client certificate demanded"]) expect(r.stdout).toMatch(new RegExp(`^PASS\\s+${c}\\s`, "m"));
+    expect(r.stdout).toMatch(/^SKIP\s+client certificate accepted\s+needs a front-proxy client certificate/m);
+    for (const gv of ["custom.metrics.k8s.io/v1beta1", "custom.metrics.k8s.io/v1beta2", "external.metrics.k8s.io/v1beta1"]) {
+      expect(r.stdout).toMatch(new RegExp(`^SKIP\\s+discovery ${gv.replace(/\./g, "\\.")}`, "m"));
+    }
+    expect(r.stdout).toMatch(/verdict: the server side is as kube-apiserver needs it; NOT checked: client certificate accepted, discovery, latency/);
+  });
+
+  it("--no-client-cert against a server that does not demand one: fails", async () => {
+    const port = await listen(svcServer((_req, res) => res.end("{}"), false));
+    const r = await cli(["check", `https://127.0.0.1:${port}`, "--ca", pki.ca, "--no-client-cert"]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL\s+client certificate demanded\s+server answered HTTP 200 to a client WITHOUT a certificate/m);
+  });
+
+  it("without --client-cert and without --no-client-cert: a usage error that points at --no-client-cert", async () => {
+    const r = await cli(["check", `https://127.0.0.1:${node.aggregatorPort}`, "--ca", pki.ca]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^error: --client-cert and --client-key are required .* use --no-client-cert to check everything else/);
   });
 });

@@ -65,6 +65,26 @@ describe("deploy/k8s (committed base)", () => {
   });
 });
 
+describe("deploy/k8s file names", () => {
+  it("deployment.yaml (kept for references made before the split) holds exactly the objects of the files it was split into", async () => {
+    const objsOf = (file: string) => parseAllDocuments(read(join(ROOT, "deploy/k8s", file))).map((d) => d.toJS() as Obj).filter(Boolean);
+    const split = ["namespace.yaml", "service-external-name.yaml", "custom-metrics.yaml", "hpa-rbac.yaml"].flatMap(objsOf);
+    expect(objsOf("deployment.yaml")).toEqual(split);
+    expect(objsOf("deployment.yaml").map((o) => o.kind)).not.toContain("Deployment");
+  });
+
+  it("deploy/overlays/endpoint-slice: a ClusterIP Service without selector and an EndpointSlice whose port name matches", async () => {
+    const o = await kustomize(join(ROOT, "deploy/overlays/endpoint-slice"));
+    const svc = find(o, "Service", "custom-metrics-apiserver")!;
+    expect(svc.spec).toEqual({ type: "ClusterIP", ports: [{ name: "https", protocol: "TCP", port: 8443, targetPort: 8443 }] });
+    const slice = o.find((x) => x.kind === "EndpointSlice") as Obj & { addressType: string; endpoints: any[]; ports: any[]; metadata: { labels: Record<string, string> } };
+    expect(slice.metadata.labels["kubernetes.io/service-name"]).toBe("custom-metrics-apiserver");
+    expect(slice.metadata.labels["endpointslice.kubernetes.io/managed-by"]).not.toBe("endpointslice-controller.k8s.io");
+    expect(slice.ports).toEqual([{ name: "https", protocol: "TCP", port: 8443 }]);
+    expect(o.filter((x) => x.kind === "APIService")).toHaveLength(3);
+  });
+});
+
 describe("cli manifests", () => {
   it("renders the real caBundle, ExternalName host and port", async () => {
     const out = tempDir("rendered");
@@ -101,8 +121,49 @@ describe("cli manifests", () => {
     for (const a of o.filter((x) => x.kind === "APIService")) expect(a.spec.service).toEqual({ name: "metrics-edge", namespace: "monitoring", port: 443 });
   });
 
-  it("refuses an IP address as ExternalName and missing arguments", async () => {
-    expect((await cli(["manifests", "--ca", pki.ca, "--external-name", "10.0.0.5", "--port", "8443"])).status).toBe(2);
+  it("refuses an IP address as ExternalName (pointing at --endpoint-ip) and missing arguments", async () => {
+    const ip = await cli(["manifests", "--ca", pki.ca, "--external-name", "10.0.0.5", "--port", "8443"]);
+    expect(ip.status).toBe(2);
+    expect(ip.stderr).toMatch(/for an address use --endpoint-ip 10\.0\.0\.5/);
     expect((await cli(["manifests", "--ca", pki.ca, "--port", "8443"])).status).toBe(2);
+  });
+
+  it("--endpoint-ip: a Service without selector and an EndpointSlice with the address, the same shape as the overlay", async () => {
+    const out = tempDir("rendered-slice");
+    const r = await cli(["manifests", "--out", out, "--ca", pki.ca, "--endpoint-ip", "198.18.7.2", "--port", "9443", "--service", "edge", "--namespace", "monitoring"]);
+    expect(r.status, r.stderr).toBe(0);
+    const o = await kustomize(out);
+    const svc = find(o, "Service", "edge")!;
+    expect(svc.metadata.namespace).toBe("monitoring");
+    expect(svc.spec).toEqual({ type: "ClusterIP", ports: [{ name: "https", protocol: "TCP", port: 9443, targetPort: 9443 }] });
+    expect(svc.spec.selector).toBeUndefined();
+    const slice = o.find((x) => x.kind === "EndpointSlice") as any;
+    expect(slice.metadata).toMatchObject({ name: "edge-edge", namespace: "monitoring", labels: { "kubernetes.io/service-name": "edge" } });
+    expect(slice.addressType).toBe("IPv4");
+    expect(slice.endpoints).toEqual([{ addresses: ["198.18.7.2"], conditions: { ready: true } }]);
+    expect(slice.ports).toEqual([{ name: "https", protocol: "TCP", port: 9443 }]);
+    for (const a of o.filter((x) => x.kind === "APIService")) expect(a.spec.service).toEqual({ name: "edge", namespace: "monitoring", port: 9443 });
+    expect(read(join(out, "kustomization.yaml"))).toContain("service-endpoint-slice.yaml");
+    // The same objects as kustomize makes from the overlay, but for the values.
+    const overlay = await kustomize(join(ROOT, "deploy/overlays/endpoint-slice"));
+    const shape = (objs: Obj[]) => objs.map((x) => `${x.kind}`).sort();
+    expect(shape(o)).toEqual(shape(overlay));
+  });
+
+  it("--endpoint-ip with an IPv6 address: addressType IPv6", async () => {
+    const out = tempDir("rendered-slice6");
+    expect((await cli(["manifests", "--out", out, "--ca", pki.ca, "--endpoint-ip", "2001:db8::7", "--port", "8443"])).status).toBe(0);
+    expect(((await kustomize(out)).find((x) => x.kind === "EndpointSlice") as any).addressType).toBe("IPv6");
+  });
+
+  it("--endpoint-ip refuses what kube-apiserver refuses: loopback, link-local, unspecified; and goes with --external-name never", async () => {
+    for (const [ip, why] of [["127.0.0.1", "loopback"], ["::1", "loopback"], ["::ffff:127.0.0.2", "loopback"], ["169.254.1.1", "link-local"], ["fe80::1", "link-local"], ["0.0.0.0", "unspecified"], ["edge.example", "not an IP"]]) {
+      const r = await cli(["manifests", "--ca", pki.ca, "--endpoint-ip", ip!, "--port", "8443", "--out", tempDir("x")]);
+      expect(r.status, ip).toBe(2);
+      expect(r.stderr, ip).toContain(why);
+    }
+    const both = await cli(["manifests", "--ca", pki.ca, "--endpoint-ip", "198.18.0.2", "--external-name", "a.example", "--port", "8443"]);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/exclude each other/);
   });
 });

@@ -278,7 +278,7 @@ export async function waitApiServicesAvailable(c: Cluster, names = APISERVICES, 
 export function renderedManifests(caPem: string, port: number): string {
   const files = render({
     caPem,
-    externalName: "localhost",
+    backend: { externalName: "localhost" },
     port,
     service: "custom-metrics-apiserver",
     namespace: "custom-metrics",
@@ -311,16 +311,21 @@ export interface EdgeNode {
 /**
  * Our edge node: real workerd with the config `cli workerd-config --mode edge` renders: aggregator socket with the
  * .svc certificate and the cluster's front-proxy CA; public socket for writes and token reads; Durable Objects on
- * local disk (a fresh store). READ_TOKEN and WRITE_TOKENS come from the environment, as in production.
+ * local disk (a fresh store). READ_TOKEN and WRITE_TOKENS come from the environment, as in production. With
+ * `listen` and `wrapper` it runs on another address, e.g. inside a network namespace (test/harness/netns.ts);
+ * `operations` are the write token's (default: write).
  */
-export async function startEdgeNode(c: Cluster, pki: ServingPki, dir: string, o: { operations?: TokenDef["operations"] } = {}): Promise<EdgeNode> {
+export async function startEdgeNode(
+  c: Cluster, pki: ServingPki, dir: string, o: { listen?: string; wrapper?: string[]; operations?: TokenDef["operations"] } = {},
+): Promise<EdgeNode> {
   const node = await WorkerdNode.create({
     mode: "edge",
     dir,
     pki,
     tokens: [{ name: "k8s-scenarios-edge", namespaces: ["*"], ...(o.operations ? { operations: o.operations } : {}) }],
     secretsFromEnv: true,
-    start: { ...supervised(c, "edge-workerd"), args: ["--verbose"] },
+    listen: o.listen,
+    start: { ...supervised(c, "edge-workerd"), args: ["--verbose"], wrapper: o.wrapper },
   });
   await node.start(60_000);
   const writeToken = node.tokens["k8s-scenarios-edge"]!;
