@@ -75,6 +75,8 @@ export interface BenchResults {
   scale: ScaleLevel[];
 }
 
+/** Rows whose throughput is counted in samples (the write groups of bench/run.ts). */
+const isWrite = (s: ScenarioResult) => s.group === "single" || s.group === "batch" || s.group === "pushgateway";
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–");
 const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0)) : "–");
 const ratio = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? "" : `${n >= 0.1 ? n.toFixed(2) : n.toPrecision(2)}×`);
@@ -181,7 +183,7 @@ export function renderReadmeSection(r: BenchResults): string {
     if (!s) return null;
     const pg = vsPg ? g(vsPg) : undefined;
     const fl = vsFloor ? g(vsFloor) : undefined;
-    return `| ${label} | ${int(s.reqPerS)} | ${s.samplesPerRequest > 0 && (s.group === "single" || s.group === "batch") ? int(s.samplesPerS) : ""} | ${ms(s.p50Ms)} | ${ms(s.p99Ms)} | ` +
+    return `| ${label} | ${int(s.reqPerS)} | ${s.samplesPerRequest > 0 && isWrite(s) ? int(s.samplesPerS) : ""} | ${ms(s.p50Ms)} | ${ms(s.p99Ms)} | ` +
       `${pg ? ratio(s.samplesPerS / pg.samplesPerS) : ""} | ${fl ? ratio(s.reqPerS / fl.reqPerS) : ""} |`;
   };
   const m = r.machine;
@@ -211,6 +213,8 @@ export function renderReadmeSection(r: BenchResults): string {
     row("pg-nocheck-batch-1000", "Pushgateway: 1,000 metrics per push, no consistency check"),
     row("remote-write-2000", "Remote write 1.0 (snappy), 2,000 samples per request (Prometheus' default), 2 connections"),
     row("otlp-2000", "OTLP/HTTP protobuf (gzip), 2,000 data points per request, 2 connections"),
+    row("pg-api-1", "Pushgateway API: `PUT /metrics/job/…` of 1 metric (the Pushgateway's own body and path)", "pg-api-ref-1"),
+    row("pg-api-1000", "Pushgateway API: the same PUT of 1,000 metrics", "pg-api-ref-1000"),
     row("pods-100", "Pods read (`pods/*?labelSelector=app=web`), 100 pods", undefined, "floor"),
     row("pods-1000", "Pods read, 1,000 pods", undefined, "floor"),
     row("pods-1000-c1", "Pods read, 1,000 pods, 1 connection (one HPA)"),
@@ -309,7 +313,7 @@ export function renderSvg(r: BenchResults): string {
   const rowH = 20;
   let y = 40;
   parts.push(text(16, 24, `edge-metrics-adapter vs Pushgateway — throughput (log scale), wrk -c${r.knobs.connections}, ${r.startedAt.slice(0, 16)}Z`, { size: 15, weight: "bold" }));
-  const value = (s: ScenarioResult) => (s.group === "single" || s.group === "batch" ? s.samplesPerS : s.reqPerS);
+  const value = (s: ScenarioResult) => (isWrite(s) ? s.samplesPerS : s.reqPerS);
   const vals = rows.map(value).filter((v) => v > 0);
   const lo = Math.max(1, Math.min(...vals) / 2);
   const hi = Math.max(...vals) * 1.5;
@@ -323,7 +327,7 @@ export function renderSvg(r: BenchResults): string {
   }
   for (const s of rows) {
     const v = value(s);
-    const unit = s.group === "single" || s.group === "batch" ? "samples/s" : "req/s";
+    const unit = isWrite(s) ? "samples/s" : "req/s";
     parts.push(text(left - 8, y + 14, s.label.length > 52 ? s.label.slice(0, 50) + "…" : s.label, { anchor: "end", size: 11 }));
     parts.push(`<rect x="${left}" y="${y + 3}" width="${Math.max(1, xOf(v) - left).toFixed(1)}" height="${rowH - 6}" fill="${s.target === "edge" ? EDGE : s.target === "pushgateway" ? PG : PG_FAST}"/>`);
     parts.push(text(xOf(v) + 4, y + 14, `${Math.round(v).toLocaleString("en-US")} ${unit} · p99 ${ms(s.p99Ms)} ms`, { size: 10, fill: "#333" }));

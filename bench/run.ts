@@ -92,7 +92,7 @@ function goBuilds(): number {
 
 // ------------------------------------------------------------------------------------------- wrk
 interface Req {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT";
   path: string;
   headers: Record<string, string>;
   /** Text (UTF-8) or bytes (the binary protocols' bodies). */
@@ -344,6 +344,29 @@ async function measure(s: Scenario, t: Target): Promise<ScenarioResult> {
   return r;
 }
 
+/**
+ * The Pushgateway API (PUT /metrics/job/…, as push_to_gateway and client_golang's Push send it) next to Debian's
+ * Pushgateway: the same path, the same text body, so the ratio is like for like. One group, replaced by every
+ * push; `pod` labels map the 1,000-metric body to 1,000 pods here, the Pushgateway keeps it in memory.
+ */
+async function pushgatewayApiScenarios(run: (s: Scenario) => Promise<unknown>, token: string): Promise<void> {
+  for (const size of [1, 1000]) {
+    const path = `/metrics/job/bench-pg-api/namespace/bench-pg-api/instance/size-${size}`;
+    const lines = size === 1 ? ["http_requests 42"] : [...range(0, size)].map((i) => `batch_metric{pod="pod-${i}"} 42`);
+    const body = `# TYPE ${size === 1 ? "http_requests" : "batch_metric"} gauge\n${lines.join("\n")}\n`;
+    const what = size === 1 ? "1 metric" : `${size} metrics`;
+    await run({
+      id: `pg-api-ref-${size}`, group: "pushgateway", label: `Pushgateway: PUT /metrics/job/…, ${what}, one group`, target: "pushgateway",
+      requests: [{ method: "PUT", path, headers: { "content-type": PG_CT }, body }], samplesPerRequest: size,
+    });
+    await run({
+      id: `pg-api-${size}`, group: "pushgateway", label: `Pushgateway API: the same PUT, ${what}`, target: "edge",
+      requests: [{ method: "PUT", path, headers: { "content-type": PG_CT, authorization: `Bearer ${token}` }, body }], samplesPerRequest: size,
+      compareTo: `pg-api-ref-${size}`,
+    });
+  }
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   const machine = {
@@ -478,6 +501,8 @@ async function main(): Promise<void> {
       requests: otlp.map((body) => ({ method: "POST", path: "/v1/metrics", headers: { ...auth, ...OTLP_PROTOBUF_HEADERS }, body })), samplesPerRequest: perRequest,
     });
   }
+
+  if (want("pushgateway")) await pushgatewayApiScenarios(run, edge.writeToken);
 
   // ---- reads: Pods (pods/* with a selector) over N pods, Object, discovery
   if (want("reads")) {

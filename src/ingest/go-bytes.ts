@@ -245,3 +245,19 @@ export function goUnescapePath(s: string): { path: string } | { error: string } 
   }
   return { path: out };
 }
+
+/**
+ * fmt.Sprint of a float64 (%v): strconv's shortest 'g', whose exponent form starts below 1e-4 and at 1e6
+ * (strconv/ftoa.go formatDigits: "if precision was the shortest possible, use precision 6"), so
+ * `1.7e+09`, not JavaScript's `1700000000`; the exponent has at least two digits.
+ */
+export function goFloat(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "+Inf";
+  if (v === -Infinity) return "-Inf";
+  if (v === 0) return Object.is(v, -0) ? "-0" : "0";
+  const [mantissa, e] = v.toExponential().split("e") as [string, string];
+  const exp = Number(e);
+  if (exp < -4 || exp >= 6) return `${mantissa}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  return String(v);
+}

@@ -9,17 +9,22 @@
  *   `instance` label gets `instance=""` (shown in the JSON view; an empty label is no label for the mapping, as
  *   in Prometheus);
  * - a push with any sample timestamp is refused: "pushed metrics must not have timestamps";
+ * - so is a push inconsistent with itself (pushgateway-consistency.ts): the same series twice once the grouping
+ *   key has overridden its labels, an invalid label name, colliding `_count`/`_sum`/`_bucket` names;
  * - every group carries `push_time_seconds` (its last successful push) and `push_failure_time_seconds`.
  * What becomes series: gauges, counters (served as rates too, by the mapping), untyped, and the `_sum`/`_count`
  * of summaries and histograms as plain series. Histogram buckets and quantiles are kept in the view only.
  *
  * Differences, by design: a group has a TTL — `?ttlSeconds=` on the push, or the grouping-key label
  * `ttl_seconds` (consumed, not stored as a label) — the expiry the Pushgateway itself refuses to have; and the
- * consistency check of types across groups is not made (each group's series are independent here).
+ * consistency check against what the store already holds (types and help across groups, the families a POST
+ * keeps) is not made (each group's series are independent here).
  */
 import { badRequest } from "../domain/errors";
 import type { Labels } from "../domain/metric";
 import type { DecodedSeries, FamilyMetric, FamilyType, MetricFamily } from "./decoded";
+import { goFloat } from "./go-bytes";
+import { consistencyProblem } from "./pushgateway-consistency";
 
 /** The grouping-key label that sets the group's TTL in seconds. */
 export const TTL_LABEL = "ttl_seconds";
@@ -67,28 +72,19 @@ const TYPE_NAMES: Record<FamilyType, string> = {
   counter: "COUNTER", gauge: "GAUGE", untyped: "UNTYPED", summary: "SUMMARY", histogram: "HISTOGRAM", gaugehistogram: "GAUGE_HISTOGRAM",
 };
 
-/** Go's fmt.Sprint of a float64 (%v): shortest form, exponent for large and small magnitudes. */
-export function goFloat(v: number): string {
-  if (Number.isNaN(v)) return "NaN";
-  if (v === Infinity) return "+Inf";
-  if (v === -Infinity) return "-Inf";
-  if (v === 0) return Object.is(v, -0) ? "-0" : "0";
-  const abs = Math.abs(v);
-  if (abs < 1e-4 || abs >= 1e21) {
-    const [m, e] = v.toExponential().split("e");
-    const exp = Number(e);
-    return `${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
-  }
-  return String(v);
-}
-
-/** Builds the group's series and view from the pushed families (names unique, as both parsers return them). */
-export function buildPush(families: readonly MetricFamily[], grouping: Labels, pushTimeMs: number): Push {
+/**
+ * Builds the group's series and view from the pushed families. A name sent twice (only the protobuf body can)
+ * keeps its last family, as handler/push.go's map of families does.
+ */
+export function buildPush(pushed: readonly MetricFamily[], grouping: Labels, pushTimeMs: number): Push {
+  const families = [...new Map(pushed.map((f) => [f.name, f])).values()];
   for (const f of families) {
     if (f.metrics.some((m) => m.timestampMs !== null)) {
       throw badRequest("pushed metrics are invalid or inconsistent with existing metrics: pushed metrics must not have timestamps");
     }
   }
+  const problem = consistencyProblem(families.map((family) => ({ family, labels: family.metrics.map((m) => sanitized(m.labels, grouping)) })));
+  if (problem !== null) throw badRequest(`pushed metrics are invalid or inconsistent with existing metrics: ${problem}`);
   const stamp = new Date(pushTimeMs).toISOString();
   const series: DecodedSeries[] = [];
   const view: Record<string, FamilyView> = {};

@@ -16,7 +16,7 @@ import { expect } from "vitest";
 import { render } from "../../../cli/manifests";
 import {
   cleanup, freePort, kubectl as runKubectl, makeTokens, ROOT, sleep, startWranglerDev, testPki, waitFor as poll, WorkerdNode,
-  type Proc, type Run, type TestPki, type WranglerDev,
+  type Proc, type Run, type TestPki, type TokenDef, type WranglerDev,
 } from "../../harness";
 
 export { freePort, ROOT, sleep, type Proc };
@@ -380,14 +380,17 @@ export interface EdgeNode {
  * Our edge node: real workerd with the config `cli workerd-config --mode edge` renders: aggregator socket with the
  * .svc certificate and the cluster's front-proxy CA; public socket for writes and token reads; Durable Objects on
  * local disk (a fresh store). READ_TOKEN and WRITE_TOKENS come from the environment, as in production. With
- * `listen` and `wrapper` it runs on another address, e.g. inside a network namespace (test/harness/netns.ts).
+ * `listen` and `wrapper` it runs on another address, e.g. inside a network namespace (test/harness/netns.ts);
+ * `operations` are the write token's (default: write).
  */
-export async function startEdgeNode(c: Cluster, pki: ServingPki, dir: string, o: { listen?: string; wrapper?: string[] } = {}): Promise<EdgeNode> {
+export async function startEdgeNode(
+  c: Cluster, pki: ServingPki, dir: string, o: { listen?: string; wrapper?: string[]; operations?: TokenDef["operations"] } = {},
+): Promise<EdgeNode> {
   const node = await WorkerdNode.create({
     mode: "edge",
     dir,
     pki,
-    tokens: [{ name: "k8s-scenarios-edge", namespaces: ["*"] }],
+    tokens: [{ name: "k8s-scenarios-edge", namespaces: ["*"], ...(o.operations ? { operations: o.operations } : {}) }],
     secretsFromEnv: true,
     listen: o.listen,
     start: { ...supervised(c, "edge-workerd"), args: ["--verbose"], wrapper: o.wrapper },

@@ -114,7 +114,7 @@ describe("GET /api/v1/metrics", () => {
         time_stamp: pushTime,
         type: "GAUGE",
         help: "Last Unix time when changing this group in the Pushgateway succeeded.",
-        metrics: [{ labels: { instance: "i1", job: "listing", namespace: "pg6" }, value: String(c.clock.now() / 1000) }],
+        metrics: [{ labels: { instance: "i1", job: "listing", namespace: "pg6" }, value: expect.stringMatching(/^\d\.\d*e\+09$/) }],
       },
       push_failure_time_seconds: {
         time_stamp: pushTime,
@@ -123,6 +123,8 @@ describe("GET /api/v1/metrics", () => {
         metrics: [{ labels: { instance: "i1", job: "listing", namespace: "pg6" }, value: "0" }],
       },
     });
+    // Go prints float64 with %v: an exponent from 1e6 up (strconv's shortest 'g'), so the Unix time is 1.7…e+09.
+    expect(Number(group.push_time_seconds.metrics[0].value)).toBe(c.clock.now() / 1000);
   });
 });
 
@@ -140,6 +142,28 @@ describe("refusals, as the Pushgateway answers them: 400 with the reason as plai
     expect(res.headers.get("content-type")).toContain("text/plain");
     expect(await res.text()).toContain(message);
     expect(await value(`${EM}/namespaces/pg7/m`)).toBe(404);
+  });
+});
+
+describe("pushes inconsistent with themselves: 400 with the Pushgateway's consistency-check message, nothing stored", () => {
+  // prometheus/pushgateway v1.11.1 storage/diskmetricstore.go checkWriteRequest → client_golang registry.go.
+  const PREFIX = "pushed metrics are invalid or inconsistent with existing metrics: ";
+  it.each([
+    ["the same series twice", 'm{a="1"} 1\nm{a="1"} 2\n', ["m"], 'collected metric "m" { label:{name:"a" value:"1"} label:{name:"instance" value:""} label:{name:"job" value:"j"} label:{name:"namespace" value:"pg9"} untyped:{value:2}} was collected before with the same name and label values'],
+    ["two series made equal by the grouping key", '# TYPE m gauge\nm{job="x"} 1\nm{job="y"} 2\n', ["m"], 'collected metric "m" { label:{name:"instance" value:""} label:{name:"job" value:"j"} label:{name:"namespace" value:"pg9"} gauge:{value:2}} was collected before with the same name and label values'],
+    ["a label name outside the legacy charset", '{"m","a.b"="1"} 1\n', ["m"], 'collected metric "m" { label:{name:"a.b" value:"1"} label:{name:"instance" value:""} label:{name:"job" value:"j"} label:{name:"namespace" value:"pg9"} untyped:{value:1}} has a label with an invalid name: a.b'],
+    ["a reserved label name", 'm{__x="1"} 1\n', ["m"], "has a label with an invalid name: __x"],
+    ["a gauge named like a summary's _count", "# TYPE m_count gauge\nm_count 3\n# TYPE m summary\nm_sum 1\nm_count 2\n", ["m_count", "m_sum"], 'collected metric named "m_count" collides with previously collected summary named "m"'],
+  ])("%s", async (_name, text, metrics, message) => {
+    const { send, value, c } = setup();
+    const res = await send("PUT", "/metrics/job/j/namespace/pg9", text);
+    expect(res.status).toBe(400);
+    const body = await res.text();
+    expect(body.startsWith(PREFIX), body).toBe(true);
+    expect(body).toContain(message);
+    for (const m of metrics) expect(await value(`${EM}/namespaces/pg9/${m}`)).toBe(404);
+    const listed = await c.json(c.get("/api/v1/metrics"));
+    expect(listed.body.data.filter((g: any) => g.labels.namespace === "pg9")).toEqual([]);
   });
 });
 

@@ -1,10 +1,11 @@
 // Go standard-library behaviour the parser and path ports rely on; each expectation is what Go prints for
 // the same bytes (strconv.Quote, fmt %q of a byte, strconv.ParseFloat behind expfmt's parseFloat,
-// encoding/base64 RawURLEncoding.DecodeString, net/url path unescaping).
+// encoding/base64 RawURLEncoding.DecodeString, net/url path unescaping, fmt.Sprint of a float64).
 import { describe, expect, it } from "vitest";
 import {
   decodeByteString,
   goDecodeRawURLBase64,
+  goFloat,
   goParseFloat,
   goQuote,
   goQuoteByte,
@@ -106,5 +107,16 @@ describe("the rest", () => {
     expect(isValidUtf8("\xed\xa0\x80")).toBe(false);
     expect(isValidUtf8("\xc0\xaf")).toBe(false);
     expect(decodeByteString(utf8ByteString("\ufeffé"))).toBe("\ufeffé");
+  });
+});
+
+describe("fmt.Sprint of a float64 (Go 1.26)", () => {
+  it.each([
+    [0, "0"], [-0, "-0"], [1.5, "1.5"], [123456, "123456"], [999999, "999999"], [1000000, "1e+06"], [1234567, "1.234567e+06"],
+    [1e20, "1e+20"], [1e21, "1e+21"], [0.0001, "0.0001"], [0.00001, "1e-05"], [1.25e-7, "1.25e-07"], [-2500000, "-2.5e+06"],
+    [1764480000.123, "1.764480000123e+09"], [Infinity, "+Inf"], [-Infinity, "-Inf"], [NaN, "NaN"], [5e-324, "5e-324"],
+    [Number.MAX_VALUE, "1.7976931348623157e+308"],
+  ])("%s → %s", (v, want) => {
+    expect(goFloat(v)).toBe(want);
   });
 });
