@@ -10,6 +10,7 @@ import { Hono, type Context } from "hono";
 import { parseSelector, toLabelSelectorJSON, type LabelSelector } from "../apimachinery/labels";
 import { badRequest, notFound } from "../domain/errors";
 import type { ObjectTarget } from "../domain/metric";
+import { check, namespaceProblem } from "../domain/names";
 import { namespaceTarget, resolveTarget, scopeNamespace } from "../domain/targets";
 import { encodeCustomMetricsResourceList, encodeMetricValueList, type CustomMetricsVersion, type ItemSelector } from "../k8s/custom-metrics";
 import { encodeExternalMetricsResourceList, encodeExternalMetricValueList } from "../k8s/external-metrics";
@@ -100,6 +101,8 @@ export function externalMetricsApp() {
   });
   app.get("/namespaces/:namespace/:metric", async (c) => {
     const { namespace, metric } = c.req.param();
+    // As for custom metrics (resolveTarget): a name that cannot hold metrics is refused before any store lookup.
+    check(namespaceProblem(namespace));
     authorize(c, { operation: "read", namespace, metric });
     // The external client sends the metric's selector as `labelSelector` (HPA: metric.selector).
     const selector = selectorParam(c, "labelSelector");
