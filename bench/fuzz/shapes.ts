@@ -16,10 +16,11 @@
  * a Host with a path in it now reach the Worker, where src/index.ts answers 400 to what it cannot parse. The
  * rows of 1.20260426.1 that answered those with 500 no longer hold and are gone. What is left:
  *  - CONNECT is handed to the Worker's connect() path, which fails before any handler runs ("Incoming CONNECT on
- *    a worker not supported") and kj-hyper answers 500. Upstream: cloudflare/workerd issue 876 (CONNECT left
- *    unimplemented by design) and PR 4171 (`connect_pass_through`, which forwards CONNECT to the global outbound —
- *    not an answer either); PR 6059 added a `connect()` handler, but a Worker that exports one must answer
- *    200 and then close the tunnel, which is no better than a 500 for a metrics API. It should be a 405 or 501.
+ *    a worker not supported"; this build logs "Handler does not export a connect() function") and kj-hyper answers
+ *    500. Upstream: cloudflare/workerd#876 (inbound CONNECT left unimplemented on purpose), cloudflare/workerd#4171
+ *    (the `connect_pass_through` flag forwards CONNECT to the global outbound — not an answer either) and
+ *    cloudflare/workerd#6059 (a `connect()` handler; a Worker exporting one must accept the tunnel with a 200
+ *    and then close it, which is no better than a 500 for a metrics API). It should be a 405 or 501.
  *  - a method outside kj's table is answered 501 by kj-hyper — the response RFC 9110 §15.6.2 names for a
  *    method the server does not recognise, so not a bug.
  */
@@ -48,8 +49,8 @@ export const WORKERD_FRONT_END: readonly FrontEndRow[] = [
   {
     shape: "connect",
     status: 500,
-    workerd: "CONNECT, whatever its target and framing: kj-hyper calls the Worker's connect() path, which throws " +
-      "\"jsg.TypeError: Incoming CONNECT on a worker not supported\" before any handler, logged as \"Uncaught exception\"; " +
+    workerd: "CONNECT, whatever its target and framing: kj-hyper calls the Worker's connect() path, which fails before any " +
+      "handler (\"workerd/api/global-scope.c++: failed: remote.jsg.Error: Handler does not export a connect() function.\"); " +
       "the client gets \"500 Internal Server Error\"",
     examples: [
       `CONNECT 127.0.0.1:443 HTTP/1.1\r\n${H}\r\n`,
