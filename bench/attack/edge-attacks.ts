@@ -155,8 +155,9 @@ export async function discoveryFlood(x: AttackContext): Promise<AttackOutcome> {
   };
   const fetchers = Array.from({ length: 8 }, discovery);
   let names = 0;
-  // Singles until the namespace is full and the rate limit bites (bounded by time), then 10,000-name batches.
-  await bounded(8, 20_000, 20, async (i) => {
+  // Singles from 16 concurrent clients (the in-flight cap of one credential) until the namespace is full and the
+  // rate limit bites (bounded by time), then 10,000-name batches.
+  await bounded(16, 20_000, 20, async (i) => {
     names++;
     tally.add(await send(`${x.base}/write-metrics/namespaces/flood/pods/p-0/flood_m${i}`, { method: "POST", headers, body: '"1"' }), "single");
   });
