@@ -53,7 +53,7 @@ export interface Machine {
 
 export function machineFacts(memoryLimit: string): Machine {
   const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { cwd: ROOT, encoding: "utf8" }).stdout?.trim() ?? "";
-  const dirty = run("git", ["status", "--porcelain", "--", "src", "bench", "test"]) !== "";
+  const dirty = run("git", ["status", "--porcelain", "--", "src", "bench", "test", ":!bench/results"]) !== "";
   return {
     date: new Date().toISOString(),
     commit: `${run("git", ["rev-parse", "--short", "HEAD"])}${dirty ? " (with uncommitted changes)" : ""}`,
