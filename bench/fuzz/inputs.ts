@@ -227,7 +227,8 @@ export function wrongAuth(ctx: Ctx): [string, string][] {
     case 1: return [["Authorization", "Bearer"]];
     case 2: return [["Authorization", `Bearer ${flip(ctx.writer)}`]];
     case 3: return [["Authorization", `Bearer ${ctx.writer.slice(0, -1 - int(10))}`]];
-    case 4: return [["Authorization", `Basic ${Buffer.from(`x:${ctx.writer}`).toString("base64")}`]];
+    // HTTP Basic carries a token as its password (src/http/auth.ts presentedToken): as the user name, or altered, it is no credential
+    case 4: return [["Authorization", `Basic ${Buffer.from(pick([`${ctx.writer}:`, `${ctx.writer}`, `x:${flip(ctx.writer)}`, `x:${ctx.writer}x`])).toString("base64")}`]];
     case 5: return [["Authorization", `Bearer ${ctx.writer}x`]];
     case 6: return [["Authorization", `Bearer ema_${randAscii(43, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}`]];
     case 7: return [["Authorization", `Bearer ${"a".repeat(pick([1000, 8000, 60_000]))}`]];

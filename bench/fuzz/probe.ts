@@ -6,8 +6,8 @@
  *
  * `checkRows` sends each row's examples one at a time and reads the probe's counter before and after (it must not
  * move); `checkRequests` sends generated requests and checks that the shapes predict the front end exactly:
- * a row's shape never reaches the Worker and gets only the row's status from the front end, and no other shape
- * ever gets a 5xx from the front end.
+ * a row's shape never reaches the Worker and always gets the row's status from the front end, a refused head
+ * never reaches the Worker, and no other shape ever gets a 5xx from the front end.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -108,10 +108,12 @@ export async function checkRequests(
       const show = () => `${JSON.stringify(r.raw.subarray(0, 120).toString("latin1"))} (${r.target} socket)`;
       if (fromWorker(o)) {
         t.worker++;
-        if (row) problems.push(`shape ${r.shape} reached the Worker: ${show()}`);
+        if (row || r.shape === "refused-head") problems.push(`shape ${r.shape} reached the Worker: ${show()}`);
+      } else if (row) {
+        if (o.kind === "response" && o.resp.status === row.status) t.frontEnd++;
+        else problems.push(`shape ${r.shape} got ${describe(o)}, not the row's ${row.status}: ${show()}`);
       } else if (o.kind === "response" && o.resp.status >= 500) {
-        if (row && o.resp.status === row.status) t.frontEnd++;
-        else problems.push(`workerd answered ${o.resp.status} before the Worker to shape ${r.shape}: ${show()}`);
+        problems.push(`workerd answered ${o.resp.status} before the Worker to shape ${r.shape}: ${show()}`);
       } else t.other++;
     }
   };

@@ -6,7 +6,10 @@
  * node:sqlite, and better-sqlite3 needs a native binary that a fresh machine could only download from outside
  * the package registries or compile with Node's headers. Values go through SQLite's own `quote()`, which keeps the
  * type (42 vs 42.0 vs '42' vs X'3432' vs NULL), inside `json_array()` so that text with newlines stays on one line.
- * The shell reads a copy of the state directory, never the live files.
+ * The shell reads a copy of the state directory, never the live files. Left out: workerd's alarm times (an
+ * object's `_cf_METADATA` key 1 and its row in metadata.sqlite's `_cf_ALARM` index), which say when an object
+ * next wakes, not what it holds — a partition with data re-arms its heartbeat alarm every minute
+ * (src/store/metrics-object.ts HEARTBEAT_MS), so they move during any long run.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, readdirSync, rmSync } from "node:fs";
@@ -47,7 +50,10 @@ function dumpFile(path: string, rel: string): string[] {
   for (const { t, c } of cols) (columns.get(t!) ?? columns.set(t!, []).get(t!)!).push(c!);
   if (columns.size === 0) return lines;
   const selects = [...columns].map(([t, cs]) => `SELECT ${literal(t)} AS t, json_array(${cs.map((c) => `quote(${ident(c)})`).join(", ")}) AS r FROM ${ident(t)}`);
-  for (const { t, r } of sqlite(path, selects.join(" UNION ALL "))) lines.push(`${rel}\t${t}\t${r}`);
+  for (const { t, r } of sqlite(path, selects.join(" UNION ALL "))) {
+    if ((t === "_cf_METADATA" && r!.startsWith('["1",')) || t === "_cf_ALARM") continue; // alarm times: see the header
+    lines.push(`${rel}\t${t}\t${r}`);
+  }
   return lines;
 }
 

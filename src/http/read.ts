@@ -15,6 +15,7 @@ import { formatKubeTime } from "../domain/clock";
 import { badRequest, MetricsError, notFound } from "../domain/errors";
 import { UnknownResourceError } from "../domain/group-resource";
 import type { ObjectTarget } from "../domain/metric";
+import { check, namespaceProblem } from "../domain/names";
 import { namespaceTarget, resolveTarget, scopeNamespace } from "../domain/targets";
 import type { MetricRepository, MissExplanation } from "../store/repository";
 import { encodeCustomMetricsResourceList, encodeMetricValueList, type CustomMetricsVersion, type ItemSelector } from "../k8s/custom-metrics";
@@ -169,6 +170,8 @@ export function externalMetricsApp() {
   });
   app.get("/namespaces/:namespace/:metric", async (c) => {
     const { namespace, metric } = c.req.param();
+    // As for custom metrics (resolveTarget): a name that cannot hold metrics is refused before any store lookup.
+    check(namespaceProblem(namespace));
     authorize(c, { operation: "read", namespace, metric });
     // The external client sends the metric's selector as `labelSelector` (HPA: metric.selector).
     const selector = selectorParam(c, "labelSelector");

@@ -60,6 +60,18 @@ describe("reads never create state", () => {
     expect(api.touched.get("ns:never-written")).toBeGreaterThan(0);
   });
 
+  it("a read naming an invalid namespace is a 400 that asks neither the catalog nor a partition", async () => {
+    const api = await counted();
+    for (const ns of ["a".repeat(3000), encodeURIComponent("ünïcödé"), "UPPER", encodeURIComponent("ns-😀")]) {
+      for (const path of [`${EM}/namespaces/${ns}/m`, `${CM2}/namespaces/${ns}/pods/*/m`, `${CM2}/namespaces/${ns}/pods/p/m`]) {
+        const res = await json(api.fetch(path));
+        expect(res.status, path.slice(0, 80)).toBe(400);
+        expect(res.body.message).toContain("invalid namespace");
+      }
+    }
+    expect([...api.touched.keys()]).toEqual([]);
+  });
+
   it("a delete in a namespace nobody wrote touches nothing either", async () => {
     const api = await counted();
     expect((await api.fetch("/write-metrics/namespaces/never-deleted/pods/p/m", { method: "DELETE" })).status).toBe(404);
