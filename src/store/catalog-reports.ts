@@ -35,6 +35,7 @@ export class CatalogReporter {
 /** Collects, during one write, the catalog updates that write makes necessary. */
 export class ExpiryNotes {
   readonly #updates = new Map<string, CatalogUpdate>();
+  readonly #exact = new Map<string, { kind: MetricKind; resource: string; metric: string; namespaced: boolean }>();
   constructor(
     private readonly reporter: CatalogReporter,
     private readonly now: number,
@@ -44,8 +45,9 @@ export class ExpiryNotes {
   /** A write that shortens a series' expiry may lower the identity's maximum, so that case is recomputed exactly. */
   note(kind: MetricKind, resource: string, metric: string, namespaced: boolean, expiresAt: number, previousExpiresAt: number | undefined): void {
     const key = identityKey(kind, resource, metric);
+    if (this.#exact.has(key)) return;
     if (previousExpiresAt !== undefined && expiresAt < previousExpiresAt) {
-      this.#updates.set(key, { kind, resource, metric, namespaced, expiresAt: this.exactMaxExpiry(kind, resource, metric), mode: "set" });
+      this.exact(kind, resource, metric, namespaced);
       return;
     }
     const pending = this.#updates.get(key);
@@ -61,13 +63,21 @@ export class ExpiryNotes {
     }
   }
 
-  /** After series of an identity were removed: its exact latest expiry (null when none is left). */
+  /**
+   * After series of an identity were removed (or an expiry shortened): its exact latest expiry, null when none is
+   * left. Computed once per identity when the write is done (updates()), from what is then stored: a write that
+   * drops a thousand series of one metric asks SQLite once, not a thousand times.
+   */
   exact(kind: MetricKind, resource: string, metric: string, namespaced: boolean): void {
-    this.#updates.set(identityKey(kind, resource, metric), { kind, resource, metric, namespaced, expiresAt: this.exactMaxExpiry(kind, resource, metric), mode: "set" });
+    const key = identityKey(kind, resource, metric);
+    this.#updates.delete(key);
+    this.#exact.set(key, { kind, resource, metric, namespaced });
   }
 
+  /** Call once the write's rows are all stored (inside or right after its transaction). */
   updates(): CatalogUpdate[] {
-    return [...this.#updates.values()];
+    const exact = [...this.#exact.values()].map((i): CatalogUpdate => ({ ...i, expiresAt: this.exactMaxExpiry(i.kind, i.resource, i.metric), mode: "set" }));
+    return [...this.#updates.values(), ...exact];
   }
 }
 

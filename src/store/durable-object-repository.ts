@@ -164,7 +164,7 @@ export class DurableObjectRepository implements MetricRepository {
     const others = [...byPartition].filter(([p]) => p !== home);
     const results = await Promise.all(others.map(([p, b]) => call(p, b)));
     results.push(await call(home, byPartition.get(home)!, command.meta));
-    this.#discoveryChanged();
+    if (results.some((r) => r.catalogChanged)) this.#discoveryChanged();
     const registry = discoveryCache(this.#ns).registry;
     for (const p of holding) registry.set(p, { registered: true, at: Date.now() });
     const refusal = results.find((r) => r.refusal !== null)?.refusal;

@@ -325,12 +325,19 @@ export class PartitionTables {
   ): PartitionWriteResult {
     const w = this.#writeState(now, groupKey, writer);
     this.#storage.transactionSync(() => {
-      const gone = this.#groups.members(groupKey, mode === "post" ? new Set(replaced) : null);
+      // Series this push writes again are updated in place, not dropped and re-inserted: a push that repeats its
+      // group (the usual case) then costs what a write does, whatever the size of the group.
+      const rewritten = mode === "delete" ? new Set<string>() : pushedSeries(objects, externals);
+      const gone = this.#groups.members(groupKey, mode === "post" ? new Set(replaced) : null).filter((series) => !rewritten.has(series));
       for (const series of gone) this.#dropSeries(series, w);
       this.#groups.forget(groupKey, gone);
       if (gone.length > 0) this.#dropOrphanObjects();
       this.#writeAll(objects, externals, w);
-      if (meta !== undefined) this.#groups.setMeta(groupKey, meta);
+      if (meta !== undefined) {
+        // A POST replaces the families it names; the group's other families stay in its view.
+        const kept = mode === "post" && meta !== null ? this.#groups.meta(groupKey)?.view : undefined;
+        this.#groups.setMeta(groupKey, kept && meta ? { ...meta, view: { ...withoutKeys(kept, replaced), ...meta.view } } : meta);
+      }
     });
     return this.#finish(w);
   }
@@ -572,3 +579,22 @@ function mergedLabels(stored: Labels, incoming: Labels): Labels {
   return stored;
 }
 
+/** The series keys (push-groups.ts form) a push writes, with the rate series of its counters. */
+function pushedSeries(objects: readonly ObjectSample[], externals: readonly ExternalSample[]): Set<string> {
+  const out = new Set<string>();
+  for (const s of objects) {
+    out.add(JSON.stringify([OBJECT_TABLE.kind, ...objectKey(s, s.metric)]));
+    if (s.counter) out.add(JSON.stringify([OBJECT_TABLE.kind, ...objectKey(s, s.counter.rateMetric)]));
+  }
+  for (const s of externals) {
+    out.add(JSON.stringify([EXTERNAL_TABLE.kind, ...externalKey(s, s.metric)]));
+    if (s.counter) out.add(JSON.stringify([EXTERNAL_TABLE.kind, ...externalKey(s, s.counter.rateMetric)]));
+  }
+  return out;
+}
+
+function withoutKeys(view: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out = { ...view };
+  for (const k of keys) delete out[k];
+  return out;
+}

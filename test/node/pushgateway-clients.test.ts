@@ -105,6 +105,10 @@ describe.each(NAMES)("%s client against an edge node", (name) => {
     const [group] = await groups(edge.base, { namespace: ns, pod: "worker-0" });
     expect(group.queue_depth).toMatchObject({ type: "GAUGE", metrics: [{ labels: { queue: "orders" }, value: "20" }] });
     expect(group.in_flight).toMatchObject({ type: "GAUGE", metrics: [{ value: "3" }] });
+    // The families this POST did not name stay in the group's view, as storage.MetricGroup keeps them.
+    expect(group.jobs_done_total).toMatchObject({ type: "COUNTER", metrics: [{ value: "130" }] });
+    // (prometheus_client also pushes *_created families; the other clients do not.)
+    expect(Object.keys(group)).toEqual(expect.arrayContaining(["in_flight", "jobs_done_total", "queue_depth", "task_seconds"]));
   });
 
   it("PUT replaces the whole group: families it does not push are gone", async () => {

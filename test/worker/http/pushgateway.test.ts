@@ -126,6 +126,29 @@ describe("GET /api/v1/metrics", () => {
     // Go prints float64 with %v: an exponent from 1e6 up (strconv's shortest 'g'), so the Unix time is 1.7…e+09.
     expect(Number(group.push_time_seconds.metrics[0].value)).toBe(c.clock.now() / 1000);
   });
+
+  // handler/push.go with replace=false: storage.MetricGroup keeps the families a POST does not name.
+  it("a POST adds its families to the group's view and keeps the others with their own push times; a PUT replaces the view", async () => {
+    const { send, c } = setup();
+    const path = "/metrics/job/merge/namespace/pg7";
+    const families = async () => {
+      const res = await c.json(c.get("/api/v1/metrics"));
+      const g = res.body.data.find((x: any) => x.labels.job === "merge");
+      return Object.fromEntries(Object.entries(g).filter(([k]) => !["labels", "last_push_successful", "push_time_seconds", "push_failure_time_seconds"].includes(k)).map(([k, v]: [string, any]) => [k, [v.time_stamp, v.metrics[0].value]]));
+    };
+    expect((await send("PUT", path, body(["a 1", "b 2"]))).status).toBe(200);
+    const t0 = new Date(c.clock.now()).toISOString();
+    c.clock.advance(1000);
+    expect((await send("POST", path, body(["c 3"]))).status).toBe(200);
+    const t1 = new Date(c.clock.now()).toISOString();
+    expect(await families()).toEqual({ a: [t0, "1"], b: [t0, "2"], c: [t1, "3"] });
+    c.clock.advance(1000);
+    expect((await send("POST", path, body(["b 20"]))).status).toBe(200);
+    const t2 = new Date(c.clock.now()).toISOString();
+    expect(await families()).toEqual({ a: [t0, "1"], b: [t2, "20"], c: [t1, "3"] });
+    expect((await send("PUT", path, body(["c 30"]))).status).toBe(200);
+    expect(await families()).toEqual({ c: [t2, "30"] });
+  });
 });
 
 describe("refusals, as the Pushgateway answers them: 400 with the reason as plain text, nothing stored", () => {
