@@ -23,6 +23,11 @@ export function catalogName(s: number): string {
   return s === 0 ? CATALOG_PARTITION : `${CATALOG_PARTITION}.${s}`;
 }
 
+/** Whether this isolate has moved past the first catalog (so the catalog it uses is a rebuilt one). */
+export function usingReplacementCatalog(): boolean {
+  return slot > 0;
+}
+
 /** Whether an object name is a catalog (any slot). */
 export function isCatalogName(name: string): boolean {
   return name === CATALOG_PARTITION || name.startsWith(`${CATALOG_PARTITION}.`);

@@ -61,6 +61,8 @@ export interface Identity {
 export const DEFAULT_CLAIM_HOLD_SECONDS = 300;
 /** A claim is refreshed on disk at most this often by a steady writer. */
 const CLAIM_REFRESH_MS = 30_000;
+/** How long an admitted identity counts against MAX_METRICS before its partition reports it live. */
+const ADMISSION_HOLD_MS = 30_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS catalog (
@@ -113,6 +115,10 @@ export class CatalogTables {
   readonly #stats = new Map<string, PartitionStats>();
   /** When each claim's scope was last written (memory only; lost on restart, which only lengthens a hold). */
   readonly #claimWrites = new Map<string, number>();
+  /** Wall-clock ms when this catalog's epoch began (0 for catalogs older than the field). */
+  readonly createdAt: number;
+  /** Identities admitted and not yet reported live: identity key → until when the admission holds. */
+  readonly #admitted = new Map<string, number>();
   /** The hold the last claim call asked for (the alarm releases claims with it). */
   #holdMs = DEFAULT_CLAIM_HOLD_SECONDS * 1000;
 
@@ -122,7 +128,11 @@ export class CatalogTables {
     this.#sql.exec(SCHEMA);
     const stored = this.#sql.exec<{ value: string }>("SELECT value FROM catalog_meta WHERE key = 'epoch'").toArray()[0]?.value;
     this.epoch = stored ?? crypto.randomUUID();
-    if (stored === undefined) this.#sql.exec("INSERT INTO catalog_meta (key, value) VALUES ('epoch', ?)", this.epoch);
+    if (stored === undefined) {
+      this.#sql.exec("INSERT INTO catalog_meta (key, value) VALUES ('epoch', ?)", this.epoch);
+      this.#sql.exec("INSERT INTO catalog_meta (key, value) VALUES ('created_at', ?) ON CONFLICT (key) DO NOTHING", String(Date.now()));
+    }
+    this.createdAt = Number(this.#sql.exec<{ value: string }>("SELECT value FROM catalog_meta WHERE key = 'created_at'").toArray()[0]?.value ?? 0);
     // A catalog written before it kept a registry: the partitions it indexes are the ones that exist.
     if (this.#sql.exec("SELECT 1 FROM partitions LIMIT 1").toArray().length === 0) {
       this.#sql.exec("INSERT INTO partitions (name, generation, registered_at) SELECT DISTINCT partition, '', 0 FROM catalog");
@@ -220,13 +230,23 @@ export class CatalogTables {
    * Whether `identities` (new to the calling partition) may be added without passing `maxIdentities` distinct
    * live identities over all partitions. Identities already live elsewhere cost nothing.
    */
+  /**
+   * Admits new metric identities against MAX_METRICS. An admitted identity is held (ADMISSION_HOLD_MS) until the
+   * partition's report makes it live, so concurrent writers in other partitions cannot all be admitted against
+   * the same free room; a hold whose write never came lapses.
+   */
   admit(identities: readonly Identity[], maxIdentities: number, now: number): { refused: string | null } {
     const live = this.#liveIdentities(now);
-    const added = new Set(identities.map((i) => identityKey(i.kind, i.resource, i.metric)).filter((k) => !live.has(k)));
-    if (added.size === 0 || live.size + added.size <= maxIdentities) return { refused: null };
-    return {
-      refused: `discovery is full: ${live.size} distinct metrics are live, the write would add ${added.size}, and the limit is ${maxIdentities} (MAX_METRICS); let unused metrics expire, delete them, or raise the limit`,
-    };
+    for (const [k, until] of this.#admitted) if (until <= now || live.has(k)) this.#admitted.delete(k);
+    const added = new Set(identities.map((i) => identityKey(i.kind, i.resource, i.metric)).filter((k) => !live.has(k) && !this.#admitted.has(k)));
+    const taken = live.size + this.#admitted.size;
+    if (added.size > 0 && taken + added.size > maxIdentities) {
+      return {
+        refused: `discovery is full: ${taken} distinct metrics are live or being written, the write would add ${added.size}, and the limit is ${maxIdentities} (MAX_METRICS); let unused metrics expire, delete them, or raise the limit`,
+      };
+    }
+    for (const k of added) this.#admitted.set(k, now + ADMISSION_HOLD_MS);
+    return { refused: null };
   }
 
   /** Applies a partition's updates (and registers it: a report is proof it holds data); returns the earliest expiry. */

@@ -7,10 +7,12 @@
  * Reads never create state: a partition the catalog has not registered holds nothing, so it is not called
  * (calling a Durable Object creates its storage file). What the catalog said is kept per isolate briefly —
  * REGISTERED_CACHE_MS when registered, UNREGISTERED_CACHE_MS when not — and when the catalog cannot be asked,
- * reads go to the partition anyway (a broken catalog must not take reads down with it).
+ * or is a rebuilt one that has not yet heard every partition's heartbeat, reads go to the partition anyway (a
+ * broken catalog must not take reads down with it).
  *
  * Storage failures surface as what a client can act on: a full disk is 507 with Retry-After (nothing was
- * stored), an object whose storage cannot be opened is 503 naming the namespace.
+ * stored), and so is a new namespace whose storage cannot be created; an object whose storage cannot be
+ * opened is 503 naming the namespace.
  *
  * Discovery is cached in the isolate for at most DISCOVERY_CACHE_MS, per binding, and each entry carries its
  * expiry, so an expired metric is never listed from the cache either. Any write that changed the catalog and
@@ -22,7 +24,7 @@ import type { LabelSelector } from "../apimachinery/labels";
 import type { Limits } from "../config";
 import { conflict, MetricsError } from "../domain/errors";
 import type { ExternalMetricValue, ExternalSample, Labels, ObjectMetricValue, ObjectSample, ObjectTarget } from "../domain/metric";
-import { CatalogClient, type MetricsNamespace } from "./catalog-client";
+import { CatalogClient, usingReplacementCatalog, type MetricsNamespace } from "./catalog-client";
 import type { CatalogEntry, MetricKind } from "./catalog-tables";
 import { LabelTextMemo } from "./label-text";
 import type { MetricsStore, PartitionLimits } from "./metrics-object";
@@ -103,8 +105,23 @@ export class DurableObjectRepository implements MetricRepository {
     try {
       return await call(this.#stub(partition));
     } catch (e) {
-      throw storageFailure(e, partition);
+      const failure = storageFailure(e, partition);
+      // workerd reports an object whose storage cannot even be created (a full disk) as a bare internal error,
+      // the same as one whose file is broken; a partition the catalog has never registered has no file to break.
+      if (failure instanceof MetricsError && failure.reason === "ServiceUnavailable" && !(await this.#knownToCatalog(partition))) {
+        throw new MetricsError(
+          "InsufficientStorage",
+          `storage for ${partition} could not be created (is the metrics store out of disk space?), so nothing was stored; retry later`,
+          { retryAfterSeconds: STORAGE_RETRY_AFTER_S },
+        );
+      }
+      throw failure;
     }
+  }
+
+  /** Whether the catalog has registered a partition; true when it cannot tell (so the answer stays the cautious 503). */
+  async #knownToCatalog(partition: string): Promise<boolean> {
+    return this.#catalog.call((c) => c.catalogIsRegistered(partition, false)).then((a) => a.registered, () => true);
   }
 
   async write(batch: WriteBatch, now: number): Promise<WriteReceipt> {
@@ -287,7 +304,10 @@ export class DurableObjectRepository implements MetricRepository {
     if (hit && wall - hit.at < (hit.registered ? REGISTERED_CACHE_MS : UNREGISTERED_CACHE_MS)) return hit.registered;
     let registered: boolean;
     try {
-      registered = await this.#catalog.call((c) => c.catalogIsRegistered(partition));
+      const answer = await this.#catalog.call((c) => c.catalogIsRegistered(partition, usingReplacementCatalog()));
+      // A rebuilt catalog that has not heard every partition's heartbeat yet: ask the partition, remember nothing.
+      if (answer.unsure) return true;
+      registered = answer.registered;
     } catch (e) {
       console.error(`edge-metrics-adapter: catalog unreachable, reading ${partition} directly: ${(e as Error).message}`);
       return true;

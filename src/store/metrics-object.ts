@@ -341,8 +341,15 @@ export class MetricsStore extends DurableObject<StoreBindings> {
     this.#catalogTables.deregister(partition, generation);
   }
 
-  catalogIsRegistered(partition: string): boolean {
-    return this.#catalogTables.isRegistered(partition);
+  /**
+   * Whether a partition is registered. A catalog that replaced a broken one (slot ≥ 1, catalog-client.ts) starts
+   * empty and learns the partitions from their heartbeats, so for one heartbeat (and the alarm grid) after it
+   * began its "no" means "not known yet": `unsure` tells the caller to ask the partition itself.
+   */
+  catalogIsRegistered(partition: string, replacement: boolean): { registered: boolean; unsure: boolean } {
+    const tables = this.#catalogTables;
+    const registered = tables.isRegistered(partition);
+    return { registered, unsure: !registered && replacement && Date.now() - tables.createdAt < HEARTBEAT_MS + ALARM_GRID_MS };
   }
 
   catalogPartitions(): string[] {
