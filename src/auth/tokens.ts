@@ -63,10 +63,18 @@ export async function sha256Hex(text: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Constant-time string comparison (both sides are fixed-length hashes here). */
+const encoder = new TextEncoder();
+
+/**
+ * Constant-time string comparison: the runtime's native crypto.subtle.timingSafeEqual (workerd's extension)
+ * where it exists, otherwise a loop over every byte. A length difference is not secret here (hashes, or a
+ * token compared with the one READ_TOKEN), but the comparison still runs over the presented bytes.
+ */
 export function timingSafeEqual(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  const native = (crypto.subtle as { timingSafeEqual?: (a: ArrayBufferView, b: ArrayBufferView) => boolean }).timingSafeEqual;
+  if (native) return x.length === y.length ? native.call(crypto.subtle, x, y) : !native.call(crypto.subtle, x, x);
   let diff = x.length ^ y.length;
   const n = Math.max(x.length, y.length);
   for (let i = 0; i < n; i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);

@@ -33,7 +33,9 @@ interface QuerySelector {
 
 /** A query parameter, decoded as kube-apiserver re-encodes it (`+` is a space: `k+in+%28a%2Cb%29`), parsed once. */
 function selectorParam(c: Context<AppEnv>, name: "labelSelector" | "metricLabelSelector"): QuerySelector {
-  const text = new URL(c.req.url).searchParams.get(name) ?? "";
+  const url = c.req.url;
+  const query = url.indexOf("?");
+  const text = query < 0 ? "" : (new URLSearchParams(url.slice(query + 1)).get(name) ?? "");
   try {
     const parsed = parseSelector(text);
     return { text, parsed: parsed.isEmpty() ? null : parsed };
