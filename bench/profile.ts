@@ -107,11 +107,41 @@ export function summarize(profile: Profile, top = 40): string {
     }
   }
   const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
-  const lines = [`sampled ${(total / 1000).toFixed(0)} ms`, ``, `self time:`];
+  const lines = [`sampled ${(total / 1000).toFixed(0)} ms`, ``, ...stalls(profile, byId), ``, `self time:`];
   for (const [k, us] of [...agg].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`${pct(us)}  ${k}`);
   lines.push(``, `inclusive time (by function name):`);
   for (const [k, us] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`${pct(us)}  ${k}`);
   return lines.join("\n") + "\n";
+}
+
+/**
+ * Where the thread stopped: V8 samples the isolate's thread every interval, so a gap far above the interval
+ * means the thread was not running JavaScript nor idle in the event loop at all (blocked in a system call such
+ * as fsync, or not scheduled by the OS); a long run of "(garbage collector)" samples is a GC pause.
+ */
+function stalls(profile: Profile, byId: Map<number, ProfileNode>): string[] {
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  const name = (i: number) => byId.get(samples[i]!)?.callFrame.functionName || "(anonymous)";
+  const sorted = [...deltas].sort((a, b) => a - b);
+  const interval = sorted[Math.floor(sorted.length / 2)] ?? 0;
+  const gaps = deltas.map((d, i) => ({ d, i })).sort((a, b) => b.d - a.d).slice(0, 5);
+  let gc = 0;
+  let longestGc = 0;
+  let busy = 0;
+  let longestBusy = 0;
+  samples.forEach((_, i) => {
+    const n = name(i);
+    gc = n === "(garbage collector)" ? gc + (deltas[i] ?? 0) : 0;
+    busy = n === "(idle)" ? 0 : busy + (deltas[i] ?? 0);
+    longestGc = Math.max(longestGc, gc);
+    longestBusy = Math.max(longestBusy, busy);
+  });
+  const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
+  return [
+    `stalls: sampling interval ${ms(interval)}; longest GC pause ${ms(longestGc)}; longest stretch without an idle sample ${ms(longestBusy)}`,
+    `largest gaps between samples (thread not sampled: blocked in a system call or not scheduled): ${gaps.map((g) => `${ms(g.d)} before ${name(g.i)}`).join(", ")}`,
+  ];
 }
 
 export function saveProfile(profile: Profile, base: string): string {

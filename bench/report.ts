@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { GcTrace } from "./gc-trace";
 import type { SyncTrace } from "./sync-trace";
 
 export interface WrkSummary {
@@ -39,6 +40,8 @@ export interface ScenarioResult {
   wrk: WrkSummary;
   /** fsync calls of workerd during the run (BENCH_TRACE=1). */
   syncTrace?: SyncTrace;
+  /** workerd's GC events during the run (BENCH_V8_FLAGS=--trace-gc). */
+  gcTrace?: GcTrace;
 }
 
 export interface ScaleLevel {
@@ -160,6 +163,17 @@ export function renderMarkdown(r: BenchResults): string {
         `| ${s.label}${s.connections !== r.knobs.connections ? ` (-c${s.connections})` : ""} | ${int(t.syncs)} | ${t.syncs ? (s.wrk.requests / t.syncs).toFixed(1) : "–"} | ` +
           `${t.syncs ? `${Math.round((100 * t.onMainThread) / t.syncs)} %` : "–"} | ${((t.blockedMs / 10) / seconds).toFixed(0)} % | ${ms(t.p50Ms)} / ${ms(t.p99Ms)} / ${ms(t.maxMs)} | ${ms(s.p99Ms)} |`,
       );
+    }
+  }
+  const gcRows = r.scenarios.filter((s) => s.gcTrace);
+  if (gcRows.length) {
+    lines.push(``, `## Garbage collection (\`BENCH_V8_FLAGS=--trace-gc\`: V8's GC events in workerd)`, ``);
+    lines.push(`A GC pause stops the one thread that runs every request; compare the longest pause with the row's p99.`, ``);
+    lines.push(`| Scenario | scavenges | mark-compacts | longest pause ms (kind) | pauses, total ms | request p99 ms |`);
+    lines.push(`|---|---:|---:|---:|---:|---:|`);
+    for (const s of gcRows) {
+      const g = s.gcTrace!;
+      lines.push(`| ${s.label}${s.connections !== r.knobs.connections ? ` (-c${s.connections})` : ""} | ${int(g.scavenges)} | ${int(g.markCompacts)} | ${ms(g.maxPauseMs)} (${g.maxPauseKind}) | ${ms(g.totalPauseMs)} | ${ms(s.p99Ms)} |`);
     }
   }
   lines.push(``, `Commands:`, ``, ...Object.entries(r.commands).map(([k, v]) => `- ${k}: \`${v}\``), ``);

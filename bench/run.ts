@@ -18,6 +18,7 @@ import { isAbsolute, join, relative } from "node:path";
 import { bin, cleanup, freePort, keepTempDir, ROOT, startProcess, tempDir, waitPorts, WorkerdNode, type Proc } from "../test/harness";
 import { otlpBodies, OTLP_PROTOBUF_HEADERS, remoteWriteBodies, REMOTE_WRITE_HEADERS } from "./ingest-bodies";
 import { Inspector, saveProfile } from "./profile";
+import { GcLog } from "./gc-trace";
 import { perfAvailable, SyncTracer } from "./sync-trace";
 import { renderMarkdown, renderReadmeSection, renderSvg, updateReadme, type BenchResults, type ScenarioResult, type ScaleLevel, type WrkSummary } from "./report";
 
@@ -50,6 +51,8 @@ if (KNOBS.keep) keepTempDir(WORK);
 const log = (...a: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
 /** Every server started, for its output when the run fails. */
 const servers: Proc[] = [];
+/** workerd's GC events when BENCH_V8_FLAGS has --trace-gc. */
+const gcLog = (env.BENCH_V8_FLAGS ?? "").includes("--trace-gc") ? new GcLog() : null;
 
 function sh(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 600_000 });
@@ -145,8 +148,11 @@ async function startEdge(): Promise<Target & { stateDir: string; readToken: stri
     vars: { WRITE_RATE_LIMIT: "100000000/1", MAX_SERIES_PER_NAMESPACE: "5000000" },
     defaultTtlSeconds: 3600,
     bundle: env.BENCH_BUNDLE,
+    // BENCH_V8_FLAGS (e.g. "--trace-gc") is for diagnosis: workerd's output is saved as workerd-output.txt.
+    ...(env.BENCH_V8_FLAGS ? { v8Flags: env.BENCH_V8_FLAGS.split(" ").filter(Boolean) } : {}),
     start: {
       lifetimeSeconds: KNOBS.lifetimeS,
+      ...(gcLog ? { onLine: gcLog.line } : {}),
       args: env.BENCH_INSPECTOR ? ["--inspector-addr", `127.0.0.1:${env.BENCH_INSPECTOR}`] : [],
       wrapper,
     },
@@ -302,8 +308,10 @@ async function measure(s: Scenario, t: Target): Promise<ScenarioResult> {
   const tracer = KNOBS.trace && s.target === "edge" ? SyncTracer.start(pid, join(WORK, `${s.id}.perf-trace.txt`), duration + 30) : null;
   if (tracer) await new Promise((res) => setTimeout(res, 300)); // perf attaches to every thread before the run
   const cpu0 = cpuSeconds(pid);
+  const wall0 = Date.now();
   const w = await runWrk(t.url, file, duration, connections);
   const cpu1 = cpuSeconds(pid);
+  const gcTrace = gcLog && s.target === "edge" ? gcLog.between(wall0, Date.now()) : undefined;
   const syncTrace = await tracer?.stop();
   if (profiler) {
     mkdirSync(KNOBS.out, { recursive: true });
@@ -313,6 +321,10 @@ async function measure(s: Scenario, t: Target): Promise<ScenarioResult> {
   }
   const seconds = w.durationUs / 1e6;
   const ok = w.requests - w.errors.status;
+  // A row whose requests fail measures nothing (and its ratios would flatter or slander the other side).
+  if (w.errors.status > 0 && !env.BENCH_ALLOW_ERRORS) {
+    throw new Error(`${s.id}: ${w.errors.status} of ${w.requests} answers were not 2xx (BENCH_ALLOW_ERRORS=1 records the row anyway); check the requests with curl against ${t.url}`);
+  }
   const r: ScenarioResult = {
     id: s.id,
     group: s.group,
@@ -334,10 +346,12 @@ async function measure(s: Scenario, t: Target): Promise<ScenarioResult> {
     compareTo: s.compareTo,
     wrk: w,
     ...(syncTrace ? { syncTrace } : {}),
+    ...(gcTrace ? { gcTrace } : {}),
   };
   log(
     `${s.id.padEnd(28)} ${r.reqPerS.toFixed(0).padStart(7)} req/s ${r.samplesPerS.toFixed(0).padStart(8)} samples/s ` +
       `p50 ${r.p50Ms.toFixed(2)} ms p99 ${r.p99Ms.toFixed(2)} ms cpu ${(r.serverCpu * 100).toFixed(0)}% ${r.serverCpuUsPerRequest.toFixed(0)} µs/req` +
+      (gcTrace ? ` gc ${gcTrace.scavenges}+${gcTrace.markCompacts} max ${gcTrace.maxPauseMs.toFixed(1)} ms (${gcTrace.maxPauseKind})` : "") +
       (syncTrace ? ` fsync ${syncTrace.syncs} (${(syncTrace.blockedMs / 10 / seconds).toFixed(0)}% of the time, max ${syncTrace.maxMs.toFixed(1)} ms)` : "") +
       (w.errors.status || w.errors.timeout || w.errors.connect ? ` ERRORS ${JSON.stringify(w.errors)}` : ""),
   );
@@ -352,8 +366,11 @@ async function measure(s: Scenario, t: Target): Promise<ScenarioResult> {
 async function pushgatewayApiScenarios(run: (s: Scenario) => Promise<unknown>, token: string): Promise<void> {
   for (const size of [1, 1000]) {
     const path = `/metrics/job/bench-pg-api/namespace/bench-pg-api/instance/size-${size}`;
-    const lines = size === 1 ? ["http_requests 42"] : [...range(0, size)].map((i) => `batch_metric{pod="pod-${i}"} 42`);
-    const body = `# TYPE ${size === 1 ? "http_requests" : "batch_metric"} gauge\n${lines.join("\n")}\n`;
+    // Names no other row pushes: the Pushgateway checks a push against every group it holds, and the batch rows
+    // pushed `batch_metric` untyped.
+    const name = size === 1 ? "pg_api_requests" : "pg_api_metric";
+    const lines = size === 1 ? [`${name} 42`] : [...range(0, size)].map((i) => `${name}{pod="pod-${i}"} 42`);
+    const body = `# TYPE ${name} gauge\n${lines.join("\n")}\n`;
     const what = size === 1 ? "1 metric" : `${size} metrics`;
     await run({
       id: `pg-api-ref-${size}`, group: "pushgateway", label: `Pushgateway: PUT /metrics/job/…, ${what}, one group`, target: "pushgateway",
@@ -603,6 +620,10 @@ async function main(): Promise<void> {
     }
   }
 
+  if (gcLog) {
+    mkdirSync(KNOBS.out, { recursive: true });
+    writeFileSync(join(KNOBS.out, "workerd-gc.txt"), `${gcLog.notable()}\n`);
+  }
   const finished = new Date();
   const out: BenchResults = {
     startedAt: started.toISOString(),

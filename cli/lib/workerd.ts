@@ -53,6 +53,8 @@ export interface WorkerdOptions {
   upstreamTimeoutMs?: number;
   /** Bridge: extra CA the upstream's certificate chains to (e.g. a local wrangler dev); browser CAs are always trusted. */
   upstreamCa?: string;
+  /** V8 flags (workerd's Config.v8Flags), for diagnosis only, e.g. `--trace-gc`. */
+  v8Flags?: string[];
 }
 
 const q = (s: string) => JSON.stringify(s); // capnp text literals accept JSON's escapes
@@ -156,6 +158,7 @@ export function renderConfig(o: WorkerdOptions): string {
     `  sockets = [`,
     ...sockets,
     `  ],`,
+    ...(o.v8Flags?.length ? [`  v8Flags = [${o.v8Flags.map(q).join(", ")}],`] : []),
     `);`,
     ``,
     `const adapter :Workerd.Worker = (`,

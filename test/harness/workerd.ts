@@ -66,6 +66,8 @@ export interface WorkerdNodeOptions {
   listen?: string;
   upstreamTimeoutMs?: number;
   bundle?: string;
+  /** V8 flags for diagnosis (e.g. `--trace-gc`: GC events in the process output). */
+  v8Flags?: string[];
   start?: Omit<WorkerdStartOptions, "name" | "timeoutMs">;
 }
 
@@ -123,6 +125,7 @@ export class WorkerdNode {
       vars: o.vars ?? {},
       upstream: o.upstream,
       ...(o.upstreamTimeoutMs !== undefined ? { upstreamTimeoutMs: o.upstreamTimeoutMs } : {}),
+      ...(o.v8Flags ? { v8Flags: o.v8Flags } : {}),
     });
     const env = o.secretsFromEnv ? { READ_TOKEN: readToken, WRITE_TOKENS: tokens.writeTokens } : {};
     const start = { ...o.start, name, env: { ...o.start?.env, ...env } };

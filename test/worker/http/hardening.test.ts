@@ -167,7 +167,7 @@ describe("capacity limits refuse the write that would pass them, and store nothi
 
   it("MAX_METRICS_PER_NAMESPACE holds under concurrent writers: exactly the limit is accepted, the rest are 422", async () => {
     const api = await counted({ MAX_METRICS_PER_NAMESPACE: "5" });
-    const statuses = await Promise.all(Array.from({ length: 24 }, (_, i) => api.post(`/write-metrics/namespaces/crowd/pods/p/m${i}`, '"1"').then((r) => r.status)));
+    const statuses = await Promise.all(Array.from({ length: 24 }, (_, i) => Promise.resolve(api.post(`/write-metrics/namespaces/crowd/pods/p/m${i}`, '"1"')).then((r) => r.status)));
     expect(statuses.filter((s) => s === 200)).toHaveLength(5);
     expect(statuses.filter((s) => s !== 200).every((s) => s === 422)).toBe(true);
     const disc = await json(api.fetch(CM2));
@@ -178,7 +178,7 @@ describe("capacity limits refuse the write that would pass them, and store nothi
     // Earlier tests in this file left metrics in the catalog: the limit is set to leave room for exactly 4 more.
     const before = (await json((await counted()).fetch(CM2))).body.resources.length + (await json((await counted()).fetch(EM))).body.resources.length;
     const api = await counted({ MAX_METRICS: String(before + 4) });
-    const statuses = await Promise.all(Array.from({ length: 16 }, (_, i) => api.post(`/write-metrics/namespaces/spread-${i % 4}/pods/p/g${i}`, '"1"').then((r) => r.status)));
+    const statuses = await Promise.all(Array.from({ length: 16 }, (_, i) => Promise.resolve(api.post(`/write-metrics/namespaces/spread-${i % 4}/pods/p/g${i}`, '"1"')).then((r) => r.status)));
     expect(statuses.filter((s) => s === 200)).toHaveLength(4);
     expect(statuses.filter((s) => s !== 200).every((s) => s === 422)).toBe(true);
     expect((await json(api.fetch(CM2))).body.resources.filter((r: any) => /^pods\/g\d+$/.test(r.name))).toHaveLength(4);
