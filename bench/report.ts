@@ -85,17 +85,19 @@ const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n < 100
 const ratio = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? "" : `${n >= 0.1 ? n.toFixed(2) : n.toPrecision(2)}×`);
 const mib = (n: number) => (Number.isFinite(n) ? `${(n / 1048576).toFixed(1)} MiB` : "–");
 
+/** The floor measured most recently before a row (the run re-measures it before discovery). */
+function floorBefore(r: BenchResults, row: ScenarioResult): ScenarioResult | undefined {
+  let floor: ScenarioResult | undefined;
+  for (const s of r.scenarios) {
+    if (s.id.startsWith("floor")) floor = s;
+    if (s === row) break;
+  }
+  return floor;
+}
+
 export function renderMarkdown(r: BenchResults): string {
   const byId = new Map(r.scenarios.map((s) => [s.id, s]));
-  /** The floor measured most recently before a row (the run re-measures it before discovery). */
-  const floorFor = (row: ScenarioResult) => {
-    let floor: ScenarioResult | undefined;
-    for (const s of r.scenarios) {
-      if (s.id.startsWith("floor")) floor = s;
-      if (s === row) break;
-    }
-    return floor;
-  };
+  const floorFor = (row: ScenarioResult) => floorBefore(r, row);
   const lines: string[] = [];
   lines.push(`# Benchmark results`, ``);
   lines.push(
@@ -230,18 +232,10 @@ export function renderReadmeSection(r: BenchResults): string {
   // Tails: rows whose one request is large (≥ 1,000-sample writes, 10,000-pod reads) get p99 ≤ 3× p50; the
   // others p99 ≤ max(50 ms, 2× the p99 of the floor measured last before them).
   const large = (s: ScenarioResult) => s.samplesPerRequest >= (isWrite(s) ? 1000 : 10_000);
-  const floorFor = (row: ScenarioResult) => {
-    let floor: ScenarioResult | undefined;
-    for (const s of r.scenarios) {
-      if (s.id.startsWith("floor")) floor = s;
-      if (s === row) break;
-    }
-    return floor;
-  };
   const edgeRows = r.scenarios.filter((s) => s.target === "edge" && !s.id.startsWith("floor"));
   const tailMisses = edgeRows.filter((s) => {
     if (large(s)) return s.p99Ms > 3 * s.p50Ms;
-    const fl = floorFor(s);
+    const fl = floorBefore(r, s);
     return s.p99Ms > Math.max(50, 2 * (fl?.p99Ms ?? 0));
   });
   goal(

@@ -18,6 +18,7 @@
  * of the other scope may take it; values of the old scope stay readable by path but leave discovery. So one
  * tenant's claim blocks another for at most that hold after it stops writing.
  */
+import type { RefusalRecord } from "./repository";
 
 /** `custom` identities are (resource, metric); `external` identities are (metric) with resource "". */
 export type MetricKind = "custom" | "external";
@@ -82,15 +83,7 @@ CREATE TABLE IF NOT EXISTS catalog_meta (key TEXT PRIMARY KEY, value TEXT NOT NU
  */
 export const MAX_REFUSALS = 100;
 
-export interface Refusal {
-  readonly at: number;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly reason: string;
-  readonly message: string;
-  readonly writer: string | null;
-}
+export type Refusal = RefusalRecord;
 
 /** What a partition last said about itself (in its reports and heartbeats). */
 export interface PartitionStats {

@@ -16,6 +16,7 @@ import { newSelector, type LabelSelector, type Requirement } from "../apimachine
 import { addQuantities, formatQuantity, parseQuantity } from "../apimachinery/quantity";
 import type { ExternalMetricValue, Labels } from "../domain/metric";
 import type { LabelTextMemo } from "./label-text";
+import type { SeriesView } from "./repository";
 import type { MetricViews, ObjectLabelView, ObjectMetricView, ViewRow } from "./metric-views";
 
 /** Names given as examples in a miss explanation. */
@@ -76,19 +77,8 @@ export interface MissFacts {
   readonly otherMetrics: readonly string[];
 }
 
-/** One stored series, for the status page. */
-export interface SeriesDescription {
-  readonly kind: "custom" | "external";
-  readonly resource: string;
-  readonly name: string;
-  readonly metric: string;
-  readonly labels: Labels;
-  readonly objectLabels: Labels | null;
-  readonly value: string;
-  readonly timestamp: number;
-  readonly expiresAt: number;
-  readonly writer: string | null;
-}
+/** One stored series, for the status page (the port's shape, filled in by the partition). */
+export type SeriesDescription = SeriesView;
 
 export class PartitionReads {
   readonly #sql: SqlStorage;
