@@ -143,6 +143,19 @@ describe("aggregator socket, kubectl (kubeconfig with CA data, tls-server-name, 
     expect(r.stderr).toMatch(/unknown certificate authority/);
   });
 
+  // The custom-metrics-apiserver test adapter's README: `kubectl get --raw
+  // "/apis/custom.metrics.k8s.io/v1beta1/namespaces/default/pods/my-pod/"` lists the metrics of one pod.
+  it("one pod's metrics, as the test adapter's README lists them (trailing slash), verbatim", async () => {
+    expect((await write("/write-metrics/namespaces/default/pods/my-pod/rps", '"5"')).status).toBe(200);
+    expect((await write("/write-metrics/namespaces/default/pods/my-pod/latency_ms", '"250m"')).status).toBe(200);
+    const cfg = kubeconfig({ server: server(), ca: pki.ca, serverName: SVC_NAME, cert: pki.clientCert, key: pki.clientKey });
+    const r = await getRaw(cfg, "/apis/custom.metrics.k8s.io/v1beta1/namespaces/default/pods/my-pod/");
+    expect(r.status, r.stderr).toBe(0);
+    const list = JSON.parse(r.stdout);
+    expect(list.kind).toBe("MetricValueList");
+    expect(list.items.map((i: any) => [i.describedObject.name, i.metricName, i.value]).sort()).toEqual([["my-pod", "latency_ms", "250m"], ["my-pod", "rps", "5"]]);
+  });
+
   it("wrong tls-server-name → x509 name error", async () => {
     const cfg = kubeconfig({ server: server(), ca: pki.ca, serverName: "wrong.custom-metrics.svc", cert: pki.clientCert, key: pki.clientKey });
     const r = await getRaw(cfg, "/apis/custom.metrics.k8s.io/v1beta2");
